@@ -45,6 +45,14 @@ type Options struct {
 	ReceivedAt time.Time
 }
 
+// recordBlock allocates a Record together with the backing arrays of its
+// first DKIM and SPF results.
+type recordBlock struct {
+	rec  Record
+	dkim [1]DKIMResult
+	spf  [1]SPFResult
+}
+
 // frame is one open element.
 type frame struct {
 	ctx  ctx
@@ -81,6 +89,7 @@ type Decoder struct {
 
 	log    messageLog
 	intern map[string]string
+	last   [numElems]string // the last value of each element, checked before intern
 }
 
 // NewDecoder returns a Decoder reading XML from r. The XML may start with a
@@ -313,8 +322,11 @@ func (d *Decoder) startTag() error {
 		tag = tag[:len(tag)-1]
 	}
 	name := tag
-	if j := bytes.IndexAny(tag, " \t\r\n"); j >= 0 {
-		name = tag[:j]
+	for j, c := range tag {
+		if isSpace(c) {
+			name = tag[:j]
+			break
+		}
 	}
 	local := localName(name)
 	e := lookupElem(local)
@@ -430,6 +442,12 @@ func (d *Decoder) readLeaf(e elem) ([]byte, error) {
 		if len(d.text) > max {
 			return nil, fmt.Errorf("%w: text of <%s> longer than %d bytes", ErrLimit, elemNames[e], max)
 		}
+		// Fast path: the end tag of this leaf, unprefixed, directly after.
+		if n := len(local) + 3; s.end-s.pos >= n && s.buf[s.pos+1] == '/' &&
+			s.buf[s.pos+n-1] == '>' && string(s.buf[s.pos+2:s.pos+n-1]) == elemNames[e] {
+			s.pos += n
+			return d.text, nil
+		}
 		switch {
 		case s.hasPrefix("</"):
 			j := s.find('>')
@@ -502,7 +520,12 @@ func (d *Decoder) pop() error {
 func (d *Decoder) open(c ctx) {
 	switch c {
 	case cRecord:
-		d.rec = &Record{}
+		// One allocation for the record and room for its usual single
+		// DKIM and SPF result.
+		b := &recordBlock{}
+		b.rec.AuthResults.DKIM = b.dkim[:0]
+		b.rec.AuthResults.SPF = b.spf[:0]
+		d.rec = &b.rec
 		d.recSeen = 0
 	case cAuthDKIM:
 		d.rec.AuthResults.DKIM = append(d.rec.AuthResults.DKIM, DKIMResult{})

@@ -33,14 +33,25 @@ func (d *Decoder) str(v []byte) string {
 	return s
 }
 
+// field is str with a one-entry cache per element: consecutive records
+// mostly repeat the same header_from, selector or result.
+func (d *Decoder) field(e elem, v []byte) string {
+	if s := d.last[e]; s == string(v) {
+		return s
+	}
+	s := d.str(v)
+	d.last[e] = s
+	return s
+}
+
 // domain returns a domain name in its canonical form: lower case, no
 // trailing dot (domain names compare case-insensitively, RFC 4343).
-func (d *Decoder) domain(v []byte) string {
+func (d *Decoder) domain(e elem, v []byte) string {
 	v = bytes.TrimSuffix(v, []byte("."))
 	if !lowerASCII(v) {
 		v = bytes.ToLower(v)
 	}
-	return d.str(v)
+	return d.field(e, v)
 }
 
 // ip canonicalizes an IP address. It returns the raw text and false when v
@@ -138,34 +149,34 @@ func (d *Decoder) setLeaf(parent ctx, e elem, raw []byte) {
 				rs.Type = d.enum(v, enumReason, e)
 			}
 		case eComment:
-			rs.Comment = d.str(v)
+			rs.Comment = d.field(e, v)
 		}
 	case cIdentifiers:
 		switch e {
 		case eHeaderFrom:
-			r.Identifiers.HeaderFrom = d.domain(v)
+			r.Identifiers.HeaderFrom = d.domain(e, v)
 		case eEnvelopeFrom:
-			r.Identifiers.EnvelopeFrom = d.domain(v)
+			r.Identifiers.EnvelopeFrom = d.domain(e, v)
 		case eEnvelopeTo:
-			r.Identifiers.EnvelopeTo = d.domain(v)
+			r.Identifiers.EnvelopeTo = d.domain(e, v)
 		}
 	case cAuthDKIM:
 		k := &r.AuthResults.DKIM[len(r.AuthResults.DKIM)-1]
 		switch e {
 		case eDomain:
-			k.Domain = d.domain(v)
+			k.Domain = d.domain(e, v)
 		case eSelector:
-			k.Selector = d.str(v)
+			k.Selector = d.field(e, v)
 		case eResult:
 			k.Result = d.enum(v, enumDKIMResult, e)
 		case eHumanResult:
-			k.HumanResult = d.str(v)
+			k.HumanResult = d.field(e, v)
 		}
 	case cAuthSPF:
 		k := &r.AuthResults.SPF[len(r.AuthResults.SPF)-1]
 		switch e {
 		case eDomain:
-			k.Domain = d.domain(v)
+			k.Domain = d.domain(e, v)
 		case eScope:
 			if len(v) > 0 {
 				k.Scope = d.enum(v, enumSPFScope, e)
@@ -173,7 +184,7 @@ func (d *Decoder) setLeaf(parent ctx, e elem, raw []byte) {
 		case eResult:
 			k.Result = d.enum(v, enumSPFResult, e)
 		case eHumanResult:
-			k.HumanResult = d.str(v)
+			k.HumanResult = d.field(e, v)
 		}
 	}
 }
@@ -213,7 +224,7 @@ func (d *Decoder) setHeaderField(parent ctx, e elem, v []byte) {
 			m.DateRange.End = t
 		}
 	case eDomain:
-		p.Domain = d.domain(v)
+		p.Domain = d.domain(e, v)
 	case eADKIM:
 		p.ADKIM = d.enum(v, enumAlignment, e)
 	case eASPF:
@@ -301,9 +312,8 @@ func (d *Decoder) finishRecord() {
 	r := d.rec
 	d.rec = nil
 	seen := func(e elem) bool { return d.recSeen&(1<<e) != 0 }
-	prefix := d.recordPath()
 	missing := func(field, expected, action string) {
-		d.warn(MissingField, prefix+field, expected, "", action)
+		d.warn(MissingField, d.recordPath()+field, expected, "", action)
 	}
 	if !seen(eSourceIP) {
 		missing("/row/source_ip", "an IPv4 or IPv6 address", ActionKept)
@@ -324,7 +334,7 @@ func (d *Decoder) finishRecord() {
 	if !seen(eHeaderFrom) || r.Identifiers.HeaderFrom == "" {
 		missing("/identifiers/header_from", "the RFC5322.From domain", ActionKept)
 	} else if pd := d.hdr.Policy.Domain; pd != "" && !inDomain(r.Identifiers.HeaderFrom, pd) {
-		d.warn(InvalidValue, prefix+"/identifiers/header_from", pd+" or a subdomain", r.Identifiers.HeaderFrom, ActionKept)
+		d.warn(InvalidValue, d.recordPath()+"/identifiers/header_from", pd+" or a subdomain", r.Identifiers.HeaderFrom, ActionKept)
 	}
 	if len(r.AuthResults.DKIM) == 0 && len(r.AuthResults.SPF) == 0 {
 		missing("/auth_results", "at least one dkim or spf result", ActionKept)
