@@ -355,6 +355,9 @@ func (d *Decoder) startTag() error {
 			if value, err = d.readLeaf(e); err != nil {
 				return err
 			}
+			if d.done {
+				return nil // the input ended inside the leaf
+			}
 		}
 		d.setLeaf(parent, e, value)
 		return nil

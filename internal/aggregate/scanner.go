@@ -57,6 +57,8 @@ func (s *scanner) fill() bool {
 		n, err := s.r.Read(s.buf[s.end:])
 		s.end += n
 		if s.off+int64(s.end) > s.maxBytes {
+			// Bytes past the limit are not parsed, even though read.
+			s.end = int(s.maxBytes - s.off)
 			s.err = fmt.Errorf("%w: report larger than %d bytes", ErrLimit, s.maxBytes)
 			return false
 		}

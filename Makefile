@@ -1,0 +1,42 @@
+# Parse DMARC. `make run` builds and starts the product; `make test` runs every test.
+GO        ?= go
+BIN       := bin/parse-dmarc
+GOFLAGS_B := -trimpath
+export CGO_ENABLED := 0
+
+.PHONY: all build run test lint bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build $(GOFLAGS_B) -o $(BIN) ./cmd/parse-dmarc
+
+# ARGS are passed to the binary, e.g. make run ARGS="parse --pretty report.xml.gz".
+run: build
+	./$(BIN) $(or $(ARGS),help)
+
+# Unit, integration, golden and end-to-end tests, with the race detector
+# (which needs cgo).
+test:
+	$(GO) vet ./...
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+
+lint:
+	$(GO) vet ./...
+	test -z "$$(gofmt -l .)" || (gofmt -l . && false)
+	$(GO) tool staticcheck ./...
+
+# Go benchmarks, then the commands that print the ratios the README quotes.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./cmd/parsebench
+	$(GO) run ./cmd/storebench
+
+# Each fuzz target for FUZZTIME (default 10m).
+FUZZTIME ?= 10m
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecoder$$' -fuzztime $(FUZZTIME) ./internal/aggregate
+	$(GO) test -run '^$$' -fuzz '^FuzzWalk$$' -fuzztime $(FUZZTIME) ./internal/ingest
+
+clean:
+	rm -rf bin

@@ -1,0 +1,61 @@
+package aggregate
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestGolden decodes each testdata/*.xml and compares header, records and
+// messages with testdata/*.golden.json. Run with -update after an
+// intended change, and review the diff.
+func TestGolden(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("testdata/*.xml")
+	if err != nil || len(files) == 0 {
+		t.Fatal("no golden inputs", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel()
+			in, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, recs, d, err := decodeAll(t, bytes.NewReader(in), Options{ReceivedAt: time.Unix(1764115200, 0)})
+			got := struct {
+				Error    string    `json:"error,omitempty"`
+				Status   string    `json:"status"`
+				Header   *Header   `json:"header"`
+				Records  []*Record `json:"records"`
+				Messages []Message `json:"messages"`
+			}{Status: d.Status(), Header: h, Records: recs, Messages: d.Messages()}
+			if err != nil {
+				got.Error = err.Error()
+			}
+			out, _ := json.MarshalIndent(got, "", "  ")
+			out = append(out, '\n')
+			golden := strings.TrimSuffix(f, ".xml") + ".golden.json"
+			if *update {
+				if err := os.WriteFile(golden, out, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(out, want) {
+				t.Errorf("output differs from %s (run with -update and review the diff):\n%s", golden, out)
+			}
+		})
+	}
+}
