@@ -1,0 +1,226 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/parse-dmarc/parse-dmarc/internal/aggregate"
+)
+
+// Errors a Store returns wrapped; test for them with errors.Is.
+var (
+	// ErrDuplicate means a report with the same dedupe key (reporter
+	// org_name, report_id, policy domain) is stored already. Reporters
+	// resend reports, and the same report often arrives by mail and by
+	// file import, so this is an expected outcome, not a failure.
+	ErrDuplicate = errors.New("report already stored")
+	// ErrNotFound means no report or quarantine entry has the given id.
+	ErrNotFound = errors.New("not found")
+)
+
+// Store keeps reports. Every method but Close takes a context.
+// Implementations are safe for concurrent use.
+type Store interface {
+	// BeginReport starts storing one report in its own transaction. It
+	// returns ErrDuplicate (wrapped, errors.Is works) when a report with
+	// the same dedupe key is stored already; the key is (reporter
+	// org_name, report_id, policy domain), with report_id replaced by
+	// "sha256:"+Incoming.SHA256 when the report has none.
+	//
+	// The transaction ends when ctx is done. An implementation may allow
+	// only one open ReportTx at a time (SQLite does): other writes wait
+	// until it commits or rolls back, so a goroutine holding a ReportTx
+	// must end it before it writes anything else.
+	BeginReport(ctx context.Context, in Incoming) (ReportTx, error)
+	// Quarantine keeps an input that could not be parsed, with its reason
+	// and raw bytes, so nothing is lost. It returns the entry's id.
+	Quarantine(ctx context.Context, q Quarantined) (int64, error)
+	// Quarantined lists the quarantine, newest first, with Raw left nil:
+	// the list stays small however large the inputs were.
+	Quarantined(ctx context.Context) ([]Quarantined, error)
+	// QuarantinedRaw returns the raw bytes kept for a quarantine entry
+	// (possibly truncated, see Quarantined.Truncated).
+	QuarantinedRaw(ctx context.Context, id int64) ([]byte, error)
+	// DeleteQuarantined removes a quarantine entry, after a successful
+	// re-import.
+	DeleteQuarantined(ctx context.Context, id int64) error
+	// Report returns one stored report without its records.
+	Report(ctx context.Context, id int64) (*StoredReport, error)
+	// ReportRaw returns the gzip of the report's original XML, or nil
+	// when none was kept (Summary.RawGzip was nil).
+	ReportRaw(ctx context.Context, id int64) ([]byte, error)
+	// Reports lists stored reports matching f, the newest begin first.
+	Reports(ctx context.Context, f ReportFilter) ([]StoredReport, error)
+	// Records calls fn for each record of a report in insertion order,
+	// streaming (rows.Next), never loading all. An error from fn stops
+	// the iteration and is returned as is. fn may call other methods of
+	// the Store (reads use their own connections).
+	Records(ctx context.Context, reportID int64, fn func(*aggregate.Record) error) error
+	// Counts returns the totals of reports, records, messages and
+	// quarantine entries.
+	Counts(ctx context.Context) (Counts, error)
+	// Close releases the store. An open ReportTx must be ended first.
+	Close() error
+}
+
+// Incoming describes a report about to be stored: its header and where it
+// came from.
+type Incoming struct {
+	Header *aggregate.Header
+	// SourceName says where the report came from: a file path, or
+	// "mail > attachment" names.
+	SourceName string
+	// SHA256 is the hex SHA-256 of the report's XML bytes. It is required
+	// only when the report has no report_id (it then identifies the
+	// report); otherwise Summary.SHA256 can supply it once all the bytes
+	// were read.
+	SHA256     string
+	ReceivedAt time.Time
+}
+
+// ReportTx stores the records of one report. It is used by one goroutine.
+type ReportTx interface {
+	// Add stores one record. Records are written in batches, so an error
+	// may surface only at a later Add or at Commit.
+	Add(ctx context.Context, r *aggregate.Record) error
+	// Commit stores the report's final state and commits; it returns the
+	// report's id.
+	Commit(ctx context.Context, s Summary) (int64, error)
+	// Rollback discards the report. It is safe after Commit (a no-op), so
+	// it can be deferred.
+	Rollback() error
+}
+
+// Summary is what is known about a report only after all its records were
+// read.
+type Summary struct {
+	// Status is the validation status: "valid", "warnings" or "errors".
+	Status string
+	// Messages are the validation messages, stored as JSON.
+	Messages []aggregate.Message
+	// RawGzip is an optional gzip of the original XML, nil when it was too
+	// large to keep.
+	RawGzip []byte
+	// SHA256 is the hex SHA-256 of the report's XML bytes, which a
+	// streaming reader knows only at the end. When set it replaces
+	// Incoming.SHA256 (it never changes the dedupe key).
+	SHA256 string
+}
+
+// Statuses of a stored report, as the parsing protocol names them
+// (parse_metadata.validation_status).
+const (
+	StatusValid    = "valid"
+	StatusWarnings = "warnings"
+	StatusErrors   = "errors"
+)
+
+// Quarantined is an input that could not be parsed, kept with the reason so
+// it can be fixed and re-imported.
+type Quarantined struct {
+	ID         int64
+	SourceName string
+	// Reason is the error that refused the input, for people.
+	Reason string
+	// ErrorType classifies Reason for filtering (a parsing protocol
+	// error_type, or the importer's own, such as "corrupt" or "limit").
+	ErrorType  string
+	ReceivedAt time.Time
+	// Size is the number of bytes kept in Raw.
+	Size   int64
+	SHA256 string
+	Raw    []byte
+	// Truncated means Raw holds only the start of the input: it was
+	// larger than the importer's cap.
+	Truncated bool
+}
+
+// StoredReport is a stored report without its records (see Store.Records).
+type StoredReport struct {
+	ID         int64
+	Header     aggregate.Header
+	SourceName string
+	SHA256     string
+	Status     string
+	ReceivedAt time.Time
+	Messages   []aggregate.Message
+	// RecordCount is the number of records (rows).
+	RecordCount int64
+	// MessageCount is the sum of the records' counts.
+	MessageCount int64
+	// PassCount counts messages that passed DMARC (Record.Passed).
+	PassCount int64
+	// DKIMPassCount and SPFPassCount count messages with an aligned DKIM
+	// or SPF pass (policy_evaluated).
+	DKIMPassCount, SPFPassCount int64
+}
+
+// ReportFilter selects reports; zero fields select everything.
+type ReportFilter struct {
+	// Domain is the policy domain, compared exactly (the decoder stores
+	// it lower case).
+	Domain string
+	// OrgName is the reporter's org_name, compared exactly.
+	OrgName string
+	// Since and Until select reports whose date range begins at or after
+	// Since and before Until.
+	Since, Until time.Time
+	// Status is a validation status ("valid", "warnings", "errors").
+	Status string
+	// Limit caps the number of reports; zero or less means no cap.
+	Limit int
+	// BeforeID continues a listing: only reports after the one with this
+	// id, in the listing's order (newest begin first), are returned.
+	BeforeID int64
+}
+
+// Counts are the store's totals.
+type Counts struct {
+	Reports     int64
+	Records     int64
+	Messages    int64 // sum of the records' counts
+	Quarantined int64
+}
+
+// reportKey is the report_id part of the dedupe key: the report's own
+// report_id, or the digest of its bytes when it has none.
+func reportKey(in Incoming) (string, error) {
+	if id := in.Header.Metadata.ReportID; id != "" {
+		return id, nil
+	}
+	if in.SHA256 == "" {
+		return "", errors.New("report has no report_id and no SHA-256 to identify it")
+	}
+	return "sha256:" + in.SHA256, nil
+}
+
+// validStatus checks a Summary.Status.
+func validStatus(s string) error {
+	switch s {
+	case StatusValid, StatusWarnings, StatusErrors:
+		return nil
+	}
+	return fmt.Errorf("unknown report status %q", s)
+}
+
+// tally accumulates a report's counters while its records are added, so
+// Commit writes them without reading the records back.
+type tally struct {
+	records, messages, pass, dkimPass, spfPass int64
+}
+
+func (t *tally) add(r *aggregate.Record) {
+	t.records++
+	t.messages += r.Count
+	if r.Passed() {
+		t.pass += r.Count
+	}
+	if r.PolicyEvaluated.DKIM == "pass" {
+		t.dkimPass += r.Count
+	}
+	if r.PolicyEvaluated.SPF == "pass" {
+		t.spfPass += r.Count
+	}
+}
