@@ -321,14 +321,17 @@ func (d *Decoder) startTag() error {
 	if selfClose {
 		tag = tag[:len(tag)-1]
 	}
-	name := tag
+	// One pass finds the end of the name and of its prefix.
+	name, local := tag, tag
 	for j, c := range tag {
-		if isSpace(c) {
+		if c == ':' {
+			local = tag[j+1:]
+		} else if isSpace(c) {
 			name = tag[:j]
+			local = local[:len(local)-(len(tag)-j)]
 			break
 		}
 	}
-	local := localName(name)
 	e := lookupElem(local)
 	if d.firstElem == "" {
 		d.firstElem = string(name)
@@ -580,10 +583,10 @@ func (d *Decoder) atEOF() error {
 	action := ActionRepaired
 	if d.rec != nil {
 		action = ActionSkippedRecord
-		d.rec = nil
 	}
 	d.warn(MalformedXML, d.path(eUnknown), "</feedback>",
 		fmt.Sprintf("%s at byte %d: report truncated, %d complete records kept", cause, s.offset(), d.nrec), action)
+	d.rec = nil
 	d.stack = d.stack[:0]
 	return nil
 }

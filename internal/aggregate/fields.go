@@ -370,12 +370,12 @@ func (d *Decoder) path(e elem) string {
 		}
 		b.WriteByte('/')
 		b.WriteString(f.name)
-		switch f.ctx {
-		case cRecord:
+		switch {
+		case f.ctx == cRecord:
 			fmt.Fprintf(&b, "[%d]", d.nrec+1)
-		case cAuthDKIM:
+		case f.ctx == cAuthDKIM && d.rec != nil:
 			fmt.Fprintf(&b, "[%d]", len(d.rec.AuthResults.DKIM))
-		case cAuthSPF:
+		case f.ctx == cAuthSPF && d.rec != nil:
 			fmt.Fprintf(&b, "[%d]", len(d.rec.AuthResults.SPF))
 		}
 	}
