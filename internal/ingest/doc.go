@@ -1,0 +1,26 @@
+// Package ingest finds report payloads inside the containers reports arrive
+// in: plain XML or JSON files, gzip and zip archives, MIME mails (.eml) with
+// the report attached or as their body, mbox files of such mails, and
+// directories of all of these, nested in any combination.
+//
+// Walk and WalkPath stream each candidate payload to a callback, in order,
+// as a Payload: a location (Name), what the content looks like (Kind), and
+// the decoded bytes (Body). Nothing is silently dropped: a part that cannot
+// be decoded (corrupt gzip or zip, broken base64, a mail without a report,
+// content that is none of the above) is passed on as a Payload with Err set
+// and up to Limits.MaxRaw of its raw bytes, so that the caller can
+// quarantine it; one bad part does not hide the others.
+//
+// Formats are recognised by their content (magic bytes) first and by their
+// file name only when the content says nothing, so misnamed attachments and
+// files work. Decoding streams: memory stays bounded by a few buffers per
+// nesting level, except for zip archives, which need random access and are
+// buffered (in memory up to 8 MiB, in a temporary file above, never beyond
+// Limits.MaxArchive). Limits turn decompression bombs, archives with too many
+// members and containers nested too deeply into errors (ErrTooLarge,
+// ErrTooMany, ErrTooDeep) rather than exhausted memory, disk or time.
+//
+// Payloads are candidates only: this package does not parse reports. A
+// KindXML payload goes to the aggregate report decoder, a KindJSON payload to
+// an SMTP TLS report decoder.
+package ingest
