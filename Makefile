@@ -36,7 +36,7 @@ bench:
 FUZZTIME ?= 10m
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecoder$$' -fuzztime $(FUZZTIME) ./internal/aggregate
-	$(GO) test -run '^$$' -fuzz '^FuzzWalk$$' -fuzztime $(FUZZTIME) ./internal/ingest
+	for f in FuzzWalk FuzzMail FuzzMbox; do $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./internal/ingest || exit 1; done
 
 clean:
 	rm -rf bin

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+
+	"github.com/parse-dmarc/parse-dmarc/internal/aggregate"
+	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
+	"github.com/parse-dmarc/parse-dmarc/internal/normalize"
+	"github.com/parse-dmarc/parse-dmarc/internal/version"
+)
+
+func runParse(ctx context.Context, env Env, args []string) int {
+	fs := flagSet(env, "parse", "PATH...",
+		`Parse the DMARC reports in each PATH (a file: .xml, .gz, .zip, .eml, mbox; or a
+directory, read recursively; "-" reads standard input) and print one JSON object
+per report found, in the parsing protocol's Normalized Report Format, as JSON Lines.
+
+Exit status: 0 when every report parsed (warnings allowed), 1 when any input held
+no usable report, 2 on usage errors.`)
+	pretty := fs.Bool("pretty", false, "indent the JSON (one document per report, no longer one per line)")
+	if code, ok := parseFlags(fs, env, args); !ok {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return ExitUsage
+	}
+	w := normalize.NewWriter(env.Stdout, normalize.Options{Pretty: *pretty, ParserVersion: version.String()})
+	failed := false
+	for _, path := range fs.Args() {
+		fn := func(p ingest.Payload) error { return parsePayload(w, p, &failed) }
+		var err error
+		if path == "-" {
+			err = ingest.Walk(ctx, "-", env.Stdin, ingest.Limits{}, fn)
+		} else {
+			err = ingest.WalkPath(ctx, path, ingest.Limits{}, fn)
+		}
+		if err != nil {
+			var we writeError
+			if errors.As(err, &we) {
+				fmt.Fprintf(env.Stderr, "parse-dmarc: write: %v\n", we.err)
+				return ExitFail
+			}
+			// The input itself could not be opened or walked.
+			fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
+			w.Error(normalize.Source{Name: path}, aggregate.Message{
+				ErrorType: aggregate.MissingField, Field: "/", Expected: "a readable file or directory",
+				Actual: err.Error(), Severity: aggregate.SeverityFatal, Action: aggregate.ActionHaltedParse,
+			})
+			failed = true
+		}
+	}
+	if failed {
+		return ExitFail
+	}
+	return ExitOK
+}
+
+// writeError marks a failure to write the output, which stops everything.
+type writeError struct{ err error }
+
+func (e writeError) Error() string { return e.err.Error() }
+
+func parsePayload(w *normalize.Writer, p ingest.Payload, failed *bool) error {
+	src := normalize.Source{Name: p.Name}
+	if p.Err != nil || p.Kind != ingest.KindXML {
+		*failed = true
+		actual := "content that is not XML"
+		if p.Err != nil {
+			actual = p.Err.Error()
+		} else if p.Kind == ingest.KindJSON {
+			actual = "an SMTP TLS report (JSON), which this version does not parse yet"
+		}
+		if err := w.Error(src, aggregate.Message{
+			ErrorType: aggregate.SchemaViolation, Field: "/", Expected: "a DMARC aggregate report",
+			Actual: actual, Severity: aggregate.SeverityFatal, Action: aggregate.ActionHaltedParse,
+		}); err != nil {
+			return writeError{err}
+		}
+		return nil
+	}
+	h := sha256.New()
+	body := io.TeeReader(p.Body, h)
+	d := aggregate.NewDecoder(body, aggregate.Options{})
+	usable, err := w.Aggregate(src, d, func() string { return drainSum(body, h) })
+	if err != nil {
+		return writeError{err}
+	}
+	if !usable {
+		*failed = true
+	}
+	return nil
+}
+
+// drainSum reads what is left of the input (text after </feedback>) and
+// returns the digest of all of it.
+func drainSum(r io.Reader, h hash.Hash) string {
+	io.Copy(io.Discard, r)
+	return hex.EncodeToString(h.Sum(nil))
+}
