@@ -5,7 +5,7 @@
 // indicators and the recommendations.
 //
 // Records are streamed: they are encoded as they are decoded into a spool
-// (memory up to 8 MiB, a temporary file beyond), and the analysis is
+// (memory up to 1 MiB, a temporary file beyond), and the analysis is
 // accumulated alongside, so a report of any size is written in the
 // protocol's key order with memory bounded by its distinct source IPs.
 package normalize

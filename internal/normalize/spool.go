@@ -9,7 +9,7 @@ import (
 
 // spoolMemory is how much encoded record JSON is kept in memory before the
 // spool moves to a temporary file.
-const spoolMemory = 8 << 20
+const spoolMemory = 1 << 20
 
 // spool holds encoded records until the rest of the document is known.
 type spool struct {
