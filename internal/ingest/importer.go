@@ -222,10 +222,14 @@ func (im *Importer) aggregate(ctx context.Context, p Payload) (Result, error) {
 }
 
 // quarantineDecode quarantines a report the decoder refused, with the raw
-// bytes seen so far plus the rest of the input (up to the cap).
+// bytes seen so far plus the rest of the input (up to the cap). When the
+// container itself breaks while the report streams (a gzip cut short), the
+// bytes kept are the decoded ones read so far: the original stays where it
+// came from, since files are never deleted and mails are moved only after
+// their reports are stored.
 func (im *Importer) quarantineDecode(ctx context.Context, name string, tap *tap, err error) (Result, error) {
 	io.Copy(io.Discard, tap) // keep the rest of the input, within the cap
-	typ := "unreadable"
+	typ := errorType(err)
 	var fe *aggregate.FatalError
 	if errors.As(err, &fe) {
 		typ = fe.Message.ErrorType
@@ -256,8 +260,10 @@ func errorType(err error) string {
 		return "limit"
 	case errors.Is(err, ErrUnknown):
 		return "unknown_format"
+	case errors.Is(err, ErrCorrupt):
+		return "corrupt"
 	}
-	return "corrupt"
+	return "unreadable"
 }
 
 // tap copies what is read through it into a digest and, up to a cap, into
