@@ -271,6 +271,20 @@ func TestImport(t *testing.T) {
 	if code != 0 || !strings.Contains(out2, " 0 reports new") || strings.Contains(out2, " 0 duplicate") {
 		t.Fatalf("second import, exit %d: %s", code, out2)
 	}
+	// The quarantine keeps empty.xml; show gives its bytes back, and
+	// retry leaves it there since it is still no report.
+	out3, _, code := run(t, nil, "quarantine", "--db", db, "list")
+	if code != 0 || !strings.Contains(out3, "empty.xml") || !strings.Contains(out3, "no report found: empty") {
+		t.Fatalf("quarantine list, exit %d: %s", code, out3)
+	}
+	out4, stderr4, code := run(t, nil, "quarantine", "--db", db, "retry")
+	if code != 0 || !strings.Contains(out4, "1 entries: 0 now stored, 1 still refused") || !strings.Contains(stderr4, "still refused") {
+		t.Fatalf("quarantine retry, exit %d: %s %s", code, out4, stderr4)
+	}
+	out5, _, _ := run(t, nil, "quarantine", "--db", db, "list")
+	if strings.Count(out5, "empty.xml") != 1 {
+		t.Fatalf("retry duplicated the entry: %s", out5)
+	}
 	// The environment variable names the database too.
 	cmd := exec.Command(binary(t), "import", filepath.Join(corpus, "aggregate", "rfc9990-sample.xml"))
 	cmd.Env = append(os.Environ(), "PARSE_DMARC_DB="+db)

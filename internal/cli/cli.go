@@ -39,6 +39,7 @@ func commands() []command {
 	return []command{
 		{"parse", "parse reports and print them as normalized JSON", runParse},
 		{"import", "parse reports and store them", runImport},
+		{"quarantine", "list, show or retry the inputs that could not be parsed", runQuarantine},
 		{"version", "print the version", runVersion},
 	}
 }
