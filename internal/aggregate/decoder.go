@@ -288,12 +288,9 @@ func (d *Decoder) bang() error {
 			return d.atEOF()
 		}
 	default:
-		i := s.find('>')
+		i, err := d.tagEnd()
 		if i < 0 {
-			if err := s.eofErr(); err != nil {
-				return err
-			}
-			return d.atEOF()
+			return err
 		}
 		decl := s.buf[s.pos : s.pos+i]
 		if bytes.HasPrefix(decl, []byte("<!DOCTYPE")) && bytes.ContainsAny(decl, "[") {
@@ -307,13 +304,9 @@ func (d *Decoder) bang() error {
 // startTag reads <name attrs> or <name/>.
 func (d *Decoder) startTag() error {
 	s := d.s
-	i := s.find('>')
+	i, err := d.tagEnd()
 	if i < 0 {
-		if err := s.eofErr(); err != nil {
-			return err
-		}
-		s.pos = s.end
-		return d.atEOF()
+		return err
 	}
 	tag := s.buf[s.pos+1 : s.pos+i]
 	s.pos += i + 1
@@ -380,18 +373,29 @@ func (d *Decoder) startTag() error {
 	return nil
 }
 
+// tagEnd returns the offset of the '>' ending the markup at s.pos. At the
+// end of input it returns -1 and what the caller must return: the reader's
+// error, or nil for a truncated report (see atEOF).
+func (d *Decoder) tagEnd() (int, error) {
+	s := d.s
+	if i := s.find('>'); i >= 0 {
+		return i, nil
+	}
+	if err := s.eofErr(); err != nil {
+		return -1, err
+	}
+	s.pos = s.end
+	return -1, d.atEOF()
+}
+
 // endTag reads </name>, repairing misnested end tags: an end tag that
 // matches an element further down the stack closes the ones above it, and
 // one that matches nothing is ignored.
 func (d *Decoder) endTag() error {
 	s := d.s
-	i := s.find('>')
+	i, err := d.tagEnd()
 	if i < 0 {
-		if err := s.eofErr(); err != nil {
-			return err
-		}
-		s.pos = s.end
-		return d.atEOF()
+		return err
 	}
 	local := localName(trimSpace(s.buf[s.pos+2 : s.pos+i]))
 	n := len(d.stack)
@@ -456,13 +460,9 @@ func (d *Decoder) readLeaf(e elem) ([]byte, error) {
 		}
 		switch {
 		case s.hasPrefix("</"):
-			j := s.find('>')
+			j, err := d.tagEnd()
 			if j < 0 {
-				if err := s.eofErr(); err != nil {
-					return nil, err
-				}
-				s.pos = s.end
-				return nil, d.atEOF()
+				return nil, err
 			}
 			end := localName(trimSpace(s.buf[s.pos+2 : s.pos+j]))
 			if bytes.Equal(end, local) {

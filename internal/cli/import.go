@@ -31,20 +31,22 @@ in quarantine with its reason, never dropped.`)
 		fs.Usage()
 		return ExitUsage
 	}
-	st, err := openStore(ctx, *db)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
-		return ExitFail
-	}
-	defer st.Close()
+	return withStore(ctx, env, *db, func(st *store.SQLite) int {
+		return importPaths(ctx, env, st, fs.Args(), *quiet)
+	})
+}
 
-	prog := newProgress(env.Stderr, *quiet)
+// importPaths imports each path (or standard input for "-") and prints the
+// summary.
+func importPaths(ctx context.Context, env Env, st *store.SQLite, paths []string, quiet bool) int {
+	prog := newProgress(env.Stderr, quiet)
 	im := &ingest.Importer{Store: st, Progress: prog.result, Log: slog.New(slog.DiscardHandler)}
 	var total ingest.Summary
 	start := time.Now()
 	code := ExitOK
-	for _, path := range fs.Args() {
+	for _, path := range paths {
 		var sum ingest.Summary
+		var err error
 		if path == "-" {
 			sum, err = im.ImportReader(ctx, "-", env.Stdin)
 		} else {
@@ -69,6 +71,18 @@ in quarantine with its reason, never dropped.`)
 		code = ExitFail
 	}
 	return code
+}
+
+// withStore opens the SQLite store at path for fn and closes it after,
+// reporting a failure to open it.
+func withStore(ctx context.Context, env Env, path string, fn func(*store.SQLite) int) int {
+	st, err := openStore(ctx, path)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
+		return ExitFail
+	}
+	defer st.Close()
+	return fn(st)
 }
 
 // openStore opens the SQLite store, creating its directory.

@@ -3,11 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
+	"github.com/parse-dmarc/parse-dmarc/internal/store"
 )
 
 func runQuarantine(ctx context.Context, env Env, args []string) int {
@@ -24,12 +26,12 @@ handles them, and removes those that are now stored (or found to be duplicates).
 		fs.Usage()
 		return ExitUsage
 	}
-	st, err := openStore(ctx, *db)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
-		return ExitFail
-	}
-	defer st.Close()
+	return withStore(ctx, env, *db, func(st *store.SQLite) int {
+		return quarantine(ctx, env, st, fs)
+	})
+}
+
+func quarantine(ctx context.Context, env Env, st *store.SQLite, fs *flag.FlagSet) int {
 	entries, err := st.Quarantined(ctx)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)

@@ -14,68 +14,59 @@ import (
 // must follow changes to them.
 
 func appendReasons(b []byte, rs []aggregate.Reason) []byte {
-	b = append(b, '[')
-	for i := range rs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"type":`...)
-		b = appendJSONString(b, rs[i].Type)
-		if rs[i].Comment != "" {
-			b = append(b, `,"comment":`...)
-			b = appendJSONString(b, rs[i].Comment)
-		}
-		b = append(b, '}')
-	}
-	return append(b, ']')
+	return appendArray(b, rs, func(b []byte, r *aggregate.Reason) []byte {
+		b = appendMember(b, '{', "type", r.Type)
+		b = appendOptional(b, "comment", r.Comment)
+		return append(b, '}')
+	})
 }
 
 func appendDKIM(b []byte, rs []aggregate.DKIMResult) []byte {
+	return appendArray(b, rs, func(b []byte, r *aggregate.DKIMResult) []byte {
+		b = appendMember(b, '{', "domain", r.Domain)
+		b = appendOptional(b, "selector", r.Selector)
+		b = appendMember(b, ',', "result", r.Result)
+		b = appendOptional(b, "human_result", r.HumanResult)
+		return append(b, '}')
+	})
+}
+
+func appendSPF(b []byte, rs []aggregate.SPFResult) []byte {
+	return appendArray(b, rs, func(b []byte, r *aggregate.SPFResult) []byte {
+		b = appendMember(b, '{', "domain", r.Domain)
+		b = appendOptional(b, "scope", r.Scope)
+		b = appendMember(b, ',', "result", r.Result)
+		b = appendOptional(b, "human_result", r.HumanResult)
+		return append(b, '}')
+	})
+}
+
+// appendArray appends a JSON array of rs, each element written by elem.
+func appendArray[T any](b []byte, rs []T, elem func([]byte, *T) []byte) []byte {
 	b = append(b, '[')
 	for i := range rs {
-		r := &rs[i]
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"domain":`...)
-		b = appendJSONString(b, r.Domain)
-		if r.Selector != "" {
-			b = append(b, `,"selector":`...)
-			b = appendJSONString(b, r.Selector)
-		}
-		b = append(b, `,"result":`...)
-		b = appendJSONString(b, r.Result)
-		if r.HumanResult != "" {
-			b = append(b, `,"human_result":`...)
-			b = appendJSONString(b, r.HumanResult)
-		}
-		b = append(b, '}')
+		b = elem(b, &rs[i])
 	}
 	return append(b, ']')
 }
 
-func appendSPF(b []byte, rs []aggregate.SPFResult) []byte {
-	b = append(b, '[')
-	for i := range rs {
-		r := &rs[i]
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"domain":`...)
-		b = appendJSONString(b, r.Domain)
-		if r.Scope != "" {
-			b = append(b, `,"scope":`...)
-			b = appendJSONString(b, r.Scope)
-		}
-		b = append(b, `,"result":`...)
-		b = appendJSONString(b, r.Result)
-		if r.HumanResult != "" {
-			b = append(b, `,"human_result":`...)
-			b = appendJSONString(b, r.HumanResult)
-		}
-		b = append(b, '}')
+// appendMember appends sep (the object's '{' or a ','), then "key":value.
+func appendMember(b []byte, sep byte, key, value string) []byte {
+	b = append(b, sep, '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return appendJSONString(b, value)
+}
+
+// appendOptional appends ,"key":value unless value is empty (omitempty).
+func appendOptional(b []byte, key, value string) []byte {
+	if value == "" {
+		return b
 	}
-	return append(b, ']')
+	return appendMember(b, ',', key, value)
 }
 
 // appendJSONString appends s as a JSON string the way encoding/json does
