@@ -264,7 +264,7 @@ func TestImport(t *testing.T) {
 	if !strings.Contains(out, "1 quarantined") || strings.Contains(out, " 0 reports new") {
 		t.Fatalf("summary: %s\n%s", out, stderr)
 	}
-	if !strings.Contains(stderr, "empty.xml: quarantined") {
+	if !strings.Contains(stderr, "quarantined: ") || !strings.Contains(stderr, "empty.xml: no report found") {
 		t.Errorf("progress lines: %s", stderr)
 	}
 	out2, _, code := run(t, nil, "import", "--db", db, dir)

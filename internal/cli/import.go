@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
@@ -40,6 +41,7 @@ in quarantine with its reason, never dropped.`)
 // summary.
 func importPaths(ctx context.Context, env Env, st *store.SQLite, paths []string, quiet bool) int {
 	prog := newProgress(env.Stderr, quiet)
+	prog.count(ctx, paths)
 	im := &ingest.Importer{Store: st, Progress: prog.result, Log: slog.New(slog.DiscardHandler)}
 	var total ingest.Summary
 	start := time.Now()
@@ -52,7 +54,6 @@ func importPaths(ctx context.Context, env Env, st *store.SQLite, paths []string,
 		} else {
 			sum, err = im.ImportPath(ctx, path)
 		}
-		total.Inputs += sum.Inputs
 		total.Imported += sum.Imported
 		total.Duplicates += sum.Duplicates
 		total.Quarantined += sum.Quarantined
@@ -65,8 +66,8 @@ func importPaths(ctx context.Context, env Env, st *store.SQLite, paths []string,
 	}
 	total.Elapsed = time.Since(start)
 	prog.clear()
-	fmt.Fprintf(env.Stdout, "%d inputs: %d reports new, %d duplicate, %d quarantined; %d records in %.2fs\n",
-		total.Inputs, total.Imported, total.Duplicates, total.Quarantined, total.Records, total.Elapsed.Seconds())
+	fmt.Fprintf(env.Stdout, "%d files: %d reports new, %d duplicate, %d quarantined; %d records in %.2fs\n",
+		prog.done, total.Imported, total.Duplicates, total.Quarantined, total.Records, total.Elapsed.Seconds())
 	if total.Quarantined > 0 {
 		code = ExitFail
 	}
@@ -93,13 +94,16 @@ func openStore(ctx context.Context, path string) (*store.SQLite, error) {
 	return store.OpenSQLite(ctx, path)
 }
 
-// progress reports each payload: a line rewritten in place on a terminal,
-// plain lines otherwise (logs, CI).
+// progress reports each payload: on a terminal a bar of the input files
+// done, rewritten in place, with quarantined inputs on lines of their own;
+// elsewhere (logs, CI) a plain line per payload.
 type progress struct {
 	w     io.Writer
 	tty   bool
 	quiet bool
-	n     int
+	total int    // input files, when counted
+	done  int    // input files started
+	file  string // the input file of the last payload
 	dirty bool
 }
 
@@ -107,8 +111,26 @@ func newProgress(w io.Writer, quiet bool) *progress {
 	return &progress{w: w, tty: isTerminal(w), quiet: quiet}
 }
 
+// count counts the input files of paths for the bar; on a terminal only,
+// since it reads the directories twice.
+func (p *progress) count(ctx context.Context, paths []string) {
+	if !p.tty || p.quiet {
+		return
+	}
+	for _, path := range paths {
+		if path == "-" {
+			p.total++
+			continue
+		}
+		ingest.Files(ctx, path, func(string) error { p.total++; return nil })
+	}
+}
+
 func (p *progress) result(r ingest.Result) {
-	p.n++
+	if file, _, _ := strings.Cut(r.Name, " > "); file != p.file {
+		p.file = file
+		p.done++
+	}
 	if p.quiet {
 		return
 	}
@@ -117,18 +139,44 @@ func (p *progress) result(r ingest.Result) {
 	case r.Outcome == ingest.Imported:
 		line += fmt.Sprintf(" (%d records, %s)", r.Records, r.Status)
 	case r.Outcome == ingest.Quarantined && r.Err != nil:
-		line += ": " + r.Err.Error()
-	}
-	if p.tty && r.Outcome != ingest.Quarantined {
-		if len(line) > 100 {
-			line = "…" + line[len(line)-99:]
+		if msg := r.Err.Error(); strings.Contains(msg, r.Name) {
+			line = "quarantined: " + msg // the error names the input already
+		} else {
+			line += ": " + msg
 		}
-		fmt.Fprintf(p.w, "\r\033[K[%d] %s", p.n, line)
-		p.dirty = true
-		return
 	}
-	p.clear()
-	fmt.Fprintln(p.w, line)
+	if !p.tty || r.Outcome == ingest.Quarantined {
+		p.clear()
+		fmt.Fprintln(p.w, line)
+		if !p.tty {
+			return
+		}
+	}
+	p.bar()
+}
+
+// bar draws "[=====>     ] 12/40 files" in place.
+func (p *progress) bar() {
+	const width = 30
+	total := max(p.total, p.done)
+	filled := 0
+	if total > 0 {
+		filled = width * p.done / total
+	}
+	b := strings.Repeat("=", filled) + strings.Repeat(" ", width-filled)
+	if filled > 0 && filled < width {
+		b = b[:filled-1] + ">" + b[filled:]
+	}
+	fmt.Fprintf(p.w, "\r\033[K[%s] %d/%d files  %s", b, p.done, total, shorten(p.file, 60))
+	p.dirty = true
+}
+
+// shorten keeps the end of a long name, which is the part that changes.
+func shorten(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return "…" + string(r[len(r)-n+1:])
+	}
+	return s
 }
 
 // clear ends an in-place progress line.

@@ -76,12 +76,18 @@ func Walk(ctx context.Context, name string, r io.Reader, lim Limits, fn func(Pay
 // Symbolic links to files are followed, those to directories are not.
 // Errors opening or listing files stop the walk and are returned.
 func WalkPath(ctx context.Context, path string, lim Limits, fn func(Payload) error) error {
+	return Files(ctx, path, func(file string) error { return walkFile(ctx, file, lim, fn) })
+}
+
+// Files calls fn for each file WalkPath reads below path (path itself
+// when it is a file), in order: what a progress display counts.
+func Files(ctx context.Context, path string, fn func(file string) error) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return err
 	}
 	if !fi.IsDir() {
-		return walkFile(ctx, path, lim, fn)
+		return fn(path)
 	}
 	return filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -105,7 +111,7 @@ func WalkPath(ctx context.Context, path string, lim Limits, fn func(Payload) err
 				return nil // a dangling link, a device, a pipe
 			}
 		}
-		return walkFile(ctx, p, lim, fn)
+		return fn(p)
 	})
 }
 
