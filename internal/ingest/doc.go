@@ -20,7 +20,10 @@
 // members and containers nested too deeply into errors (ErrTooLarge,
 // ErrTooMany, ErrTooDeep) rather than exhausted memory, disk or time.
 //
-// Payloads are candidates only: this package does not parse reports. A
-// KindXML payload goes to the aggregate report decoder, a KindJSON payload to
-// an SMTP TLS report decoder.
+// Payloads are candidates only; the Importer takes them further: a KindXML
+// payload goes through the aggregate report decoder into the store, one
+// transaction per report, deduplicated by (reporter, report ID, policy
+// domain); whatever cannot be used (a Payload with Err, a report the decoder
+// refuses, a KindJSON SMTP TLS report until that format is supported) is
+// quarantined in the store with its reason and raw bytes.
 package ingest
