@@ -1,0 +1,54 @@
+package normalize
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parse-dmarc/parse-dmarc/internal/aggregate"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestGolden writes the normalized document of each testdata/*.xml and
+// compares it with testdata/*.golden.json: the whole contract of
+// "parse-dmarc parse", analysis included. Run with -update after an
+// intended change and review the diff.
+func TestGolden(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("testdata/*.xml")
+	if len(files) == 0 {
+		t.Fatal("no golden inputs")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel()
+			in, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			w := NewWriter(&out, Options{Pretty: true, ParserVersion: "golden", Now: fixed})
+			if _, err := w.Aggregate(Source{Name: filepath.Base(f)}, aggregate.NewDecoder(bytes.NewReader(in), aggregate.Options{}), nil); err != nil {
+				t.Fatal(err)
+			}
+			golden := strings.TrimSuffix(f, ".xml") + ".golden.json"
+			if *update {
+				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(out.Bytes(), want) {
+				t.Errorf("output differs from %s (run with -update and review the diff):\n%s", golden, out.Bytes())
+			}
+		})
+	}
+}
