@@ -23,6 +23,7 @@ func (w *walker) gunzip(p part, br *bufio.Reader, c *capture) error {
 	}
 	zr.Multistream(false)
 	r := newLimitReader(&gzipMembers{zr: zr, br: br}, w.lim.MaxDecompressed, p.name, "gunzip")
+	r.total = w.total
 	body, _, err := opened(r)
 	if err != nil {
 		return w.fail(p, err, c.raw())

@@ -1,10 +1,13 @@
 package ingest
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -213,5 +216,41 @@ func TestImporterStoreError(t *testing.T) {
 	_, err := im.ImportReader(context.Background(), "a.xml", bytes.NewReader(synthReport(t, synth.Options{Records: 1})))
 	if err == nil || errors.Is(err, store.ErrDuplicate) {
 		t.Fatalf("error %v, want the store's failure", err)
+	}
+}
+
+// TestWalkTotalBudget: members that each keep within MaxDecompressed still
+// stop at the input's MaxTotal, so nesting cannot multiply the work.
+func TestWalkTotalBudget(t *testing.T) {
+	t.Parallel()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(append([]byte("<feedback>"), make([]byte, 1<<20)...))
+	zw.Close()
+	var zb bytes.Buffer
+	arch := zip.NewWriter(&zb)
+	for i := 0; i < 10; i++ {
+		f, _ := arch.Create(fmt.Sprintf("r%d.xml.gz", i))
+		f.Write(gz.Bytes())
+	}
+	arch.Close()
+	lim := Limits{MaxDecompressed: 2 << 20, MaxTotal: 5 << 20}
+	var ok, over int
+	err := Walk(context.Background(), "nested.zip", bytes.NewReader(zb.Bytes()), lim, func(p Payload) error {
+		if p.Err != nil {
+			if errors.Is(p.Err, ErrTooLarge) {
+				over++
+			}
+			return nil
+		}
+		if _, err := io.Copy(io.Discard, p.Body); errors.Is(err, ErrTooLarge) && strings.Contains(err.Error(), "in all") {
+			over++
+		} else if err == nil {
+			ok++
+		}
+		return nil
+	})
+	if err != nil || ok != 4 || over != 6 { // 4 × 1 MiB fit in 5 MiB
+		t.Fatalf("err %v, %d payloads read whole, %d over the budget", err, ok, over)
 	}
 }

@@ -12,6 +12,7 @@ const (
 	defaultMaxMembers      = 1000
 	defaultMaxDepth        = 6
 	defaultMaxRaw          = 20 << 20
+	defaultMaxTotal        = 4 << 30
 )
 
 // Limits bound container decoding, so that a decompression bomb, an archive
@@ -43,6 +44,12 @@ type Limits struct {
 	// MaxRaw is the most bytes of an undecodable input kept in Payload.Raw;
 	// default 20 MiB.
 	MaxRaw int
+	// MaxTotal is the most bytes all the gzip streams and zip members of
+	// one input (one Walk, one file of WalkPath) may decompress to
+	// together; default 4 GiB. It stops nested bombs ("42.zip") whose every
+	// member keeps within MaxDecompressed but whose nesting multiplies the
+	// work: past it, every further read fails with ErrTooLarge.
+	MaxTotal int64
 }
 
 // withDefaults returns lim with the defaults in place of its zero fields.
@@ -62,6 +69,9 @@ func (lim Limits) withDefaults() Limits {
 	if lim.MaxRaw <= 0 {
 		lim.MaxRaw = defaultMaxRaw
 	}
+	if lim.MaxTotal <= 0 {
+		lim.MaxTotal = defaultMaxTotal
+	}
 	return lim
 }
 
@@ -70,13 +80,17 @@ func (lim Limits) withDefaults() Limits {
 // and it names the part and the decoder (op) in read errors, marking errors
 // of the decoder as ErrCorrupt (see partError). Errors are sticky.
 type limitReader struct {
-	r    io.Reader
-	left int64 // bytes that may still be read
-	max  int64
-	name string
-	op   string
-	err  error
+	r     io.Reader
+	left  int64 // bytes that may still be read
+	max   int64
+	total *budget // the input's budget for all decompression, or nil
+	name  string
+	op    string
+	err   error
 }
+
+// budget is what is left of Limits.MaxTotal for one input.
+type budget struct{ left, max int64 }
 
 func newLimitReader(r io.Reader, max int64, name, op string) *limitReader {
 	return &limitReader{r: r, left: max, max: max, name: name, op: op}
@@ -102,6 +116,15 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		return n, l.err
 	}
 	l.left -= int64(n)
+	if t := l.total; t != nil {
+		if int64(n) > t.left {
+			n = int(t.left)
+			t.left = 0
+			l.err = fmt.Errorf("%s: %s: %w: the input decompresses to more than %d bytes in all", l.name, l.op, ErrTooLarge, t.max)
+			return n, l.err
+		}
+		t.left -= int64(n)
+	}
 	if err != nil {
 		if err != io.EOF {
 			err = partError(l.name, l.op, err)

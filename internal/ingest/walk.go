@@ -66,7 +66,8 @@ type MailInfo struct {
 // payloads. Decoding problems are reported to fn as Payload.Err, never
 // returned, so one bad part does not hide the others.
 func Walk(ctx context.Context, name string, r io.Reader, lim Limits, fn func(Payload) error) error {
-	w := &walker{ctx: ctx, lim: lim.withDefaults(), fn: fn}
+	lim = lim.withDefaults()
+	w := &walker{ctx: ctx, lim: lim, fn: fn, total: &budget{left: lim.MaxTotal, max: lim.MaxTotal}}
 	return w.walk(part{name: name, hint: filepath.Base(name)}, r)
 }
 
@@ -133,7 +134,8 @@ type walker struct {
 	// first. A payload passed to fn releases them all: a container that
 	// yielded a payload will not be reported as a whole anymore.
 	open    []*capture
-	emitted int // payloads passed to fn
+	emitted int     // payloads passed to fn
+	total   *budget // Limits.MaxTotal left for this input
 }
 
 // part is one stream to decode and what is known about it.

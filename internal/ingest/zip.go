@@ -68,7 +68,9 @@ func (w *walker) member(p part, f *zip.File, raw func() []byte) error {
 		return w.fail(p, partError(p.name, "unzip", err), raw())
 	}
 	defer rc.Close()
-	body, _, err := opened(newLimitReader(rc, w.lim.MaxDecompressed, p.name, "unzip"))
+	lr := newLimitReader(rc, w.lim.MaxDecompressed, p.name, "unzip")
+	lr.total = w.total
+	body, _, err := opened(lr)
 	if err != nil {
 		return w.fail(p, err, raw())
 	}
