@@ -91,6 +91,7 @@ func TestLimitsDefaults(t *testing.T) {
 		MaxMembers:      1000,
 		MaxDepth:        2,
 		MaxRaw:          20 << 20,
+		MaxTotal:        4 << 30,
 	}
 	if lim != want {
 		t.Errorf("withDefaults: %+v, want %+v", lim, want)
