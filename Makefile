@@ -11,9 +11,10 @@ all: build
 build:
 	$(GO) build $(GOFLAGS_B) -o $(BIN) ./cmd/parse-dmarc
 
-# ARGS are passed to the binary, e.g. make run ARGS="parse --pretty report.xml.gz".
+# Serves on http://127.0.0.1:8080 with the SQLite store in ./data.
+# ARGS are passed to serve, e.g. make run ARGS="--addr 127.0.0.1:9000".
 run: build
-	./$(BIN) $(or $(ARGS),help)
+	./$(BIN) serve $(ARGS)
 
 # Unit, integration, golden and end-to-end tests, with the race detector
 # (which needs cgo).

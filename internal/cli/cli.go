@@ -37,6 +37,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "serve the API and ingest reports", runServe},
 		{"parse", "parse reports and print them as normalized JSON", runParse},
 		{"import", "parse reports and store them", runImport},
 		{"quarantine", "list, show or retry the inputs that could not be parsed", runQuarantine},

@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
+	"github.com/parse-dmarc/parse-dmarc/internal/server"
+	"github.com/parse-dmarc/parse-dmarc/internal/store"
+	"github.com/parse-dmarc/parse-dmarc/internal/version"
+)
+
+// shutdownGrace is how long serve waits for requests in flight at SIGTERM.
+const shutdownGrace = 15 * time.Second
+
+func runServe(ctx context.Context, env Env, args []string) int {
+	fs := flagSet(env, "serve", "",
+		`Serve the API (and later the dashboard) and ingest reports in the background.
+
+It listens on 127.0.0.1 by default. Listening on any other address requires an
+admin password, given only by the environment: PARSE_DMARC_ADMIN_PASSWORD, or
+PARSE_DMARC_ADMIN_PASSWORD_FILE naming a file that holds it (HTTP basic
+authentication, user "admin", over everything but /healthz and /readyz).
+--insecure-no-auth serves without one, with a warning in the log.`)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	data := fs.String("data", "data", "data directory (holds the SQLite database)")
+	db := fs.String("db", "", "database: a SQLite file (default DATA/parse-dmarc.db)")
+	insecure := fs.Bool("insecure-no-auth", false, "serve without a password on a non-loopback address")
+	maxUpload := fs.Int64("max-upload", server.DefaultMaxUpload, "largest upload request in bytes")
+	if code, ok := parseFlags(fs, env, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return ExitUsage
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	auth, err := adminAuth(env, *addr, *insecure, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
+		return ExitUsage
+	}
+	if *db == "" {
+		*db = filepath.Join(*data, "parse-dmarc.db")
+	}
+	return withStore(ctx, env, *db, func(st *store.SQLite) int {
+		metrics := server.NewMetrics(st)
+		srv := &server.Server{
+			Store:     st,
+			Importer:  &ingest.Importer{Store: st, Log: log},
+			Log:       log,
+			Auth:      auth,
+			Metrics:   metrics,
+			MaxUpload: *maxUpload,
+			Version:   version.String(),
+		}
+		if err := listenAndServe(ctx, *addr, srv.Handler(), log); err != nil {
+			fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
+			return ExitFail
+		}
+		return ExitOK
+	})
+}
+
+// adminAuth returns the password guard, or nil when none is needed; it
+// refuses to serve a non-loopback address without one unless insecure.
+func adminAuth(env Env, addr string, insecure bool, log *slog.Logger) (*server.BasicAuth, error) {
+	pw := env.Getenv("PARSE_DMARC_ADMIN_PASSWORD")
+	if file := env.Getenv("PARSE_DMARC_ADMIN_PASSWORD_FILE"); pw == "" && file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("admin password file: %w", err)
+		}
+		pw = strings.TrimRight(string(b), "\r\n")
+	}
+	if pw != "" {
+		return server.NewBasicAuth("admin", pw)
+	}
+	if loopback(addr) {
+		return nil, nil
+	}
+	if insecure {
+		log.Warn("SERVING WITHOUT AUTHENTICATION on a non-loopback address: anyone who reaches " + addr + " can read and change all data")
+		return nil, nil
+	}
+	return nil, fmt.Errorf("listening on %s needs an admin password: set PARSE_DMARC_ADMIN_PASSWORD (or PARSE_DMARC_ADMIN_PASSWORD_FILE), listen on 127.0.0.1, or pass --insecure-no-auth", addr)
+}
+
+// loopback reports whether addr only accepts connections from this host.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// listenAndServe serves h on addr until ctx ends, then shuts down
+// gracefully: requests in flight (an upload being stored) finish.
+func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := server.NewHTTPServer(addr, h)
+	log.Info("serving", "addr", "http://"+ln.Addr().String(), "version", version.String())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
+	"github.com/parse-dmarc/parse-dmarc/internal/store"
+)
+
+// Defaults of Server fields.
+const (
+	// DefaultMaxUpload is the largest upload request accepted: 64 MiB,
+	// room for a batch of compressed reports.
+	DefaultMaxUpload = 64 << 20
+	// requestTimeout bounds a request's work, uploads and exports apart.
+	requestTimeout = 30 * time.Second
+)
+
+// Server answers HTTP requests. Its fields are set before Handler is
+// called and not changed after.
+type Server struct {
+	Store    store.Store
+	Importer *ingest.Importer
+	Log      *slog.Logger
+	// Auth, when set, guards everything but the health endpoints.
+	Auth *BasicAuth
+	// Metrics, when set, is served at /metrics and told of imports.
+	Metrics *Metrics
+	// MaxUpload bounds an upload request's body; default DefaultMaxUpload.
+	MaxUpload int64
+	// Version is reported by /api/v1/version.
+	Version string
+}
+
+func (s *Server) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}
+
+// Handler returns the HTTP handler of all routes.
+func (s *Server) Handler() http.Handler {
+	api := http.NewServeMux()
+	api.HandleFunc("GET /api/v1/version", s.version)
+	api.HandleFunc("GET /api/v1/openapi.json", s.openapi)
+	api.HandleFunc("GET /api/v1/reports", s.listReports)
+	api.HandleFunc("POST /api/v1/reports", s.upload)
+	api.HandleFunc("GET /api/v1/reports/{id}", s.getReport)
+	api.HandleFunc("GET /api/v1/reports/{id}/raw", s.rawReport)
+	api.HandleFunc("GET /api/v1/quarantine", s.listQuarantine)
+	api.HandleFunc("GET /api/v1/quarantine/{id}/raw", s.rawQuarantine)
+	api.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	api.HandleFunc("GET /{$}", s.home)
+	if s.Metrics != nil {
+		api.Handle("GET /metrics", s.Metrics.Handler())
+	}
+	var h http.Handler = api
+	if s.Auth != nil {
+		h = s.Auth.Wrap(h)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("/", h)
+	return mux
+}
+
+// NewHTTPServer returns an http.Server for h with the timeouts a server
+// facing the internet needs.
+func NewHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// healthz answers while the process runs (liveness).
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// readyz answers 200 when the store answers within 2 seconds (readiness).
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.Store.Counts(ctx); err != nil {
+		s.log().Warn("not ready", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "store_unavailable", "the store does not answer")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ready\n"))
+}
+
+func (s *Server) version(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"version": s.Version})
+}
+
+// home is a placeholder until the dashboard is embedded.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write([]byte(`<!doctype html><meta charset="utf-8"><title>Parse DMARC</title>
+<h1>Parse DMARC</h1><p>The API is at <a href="/api/v1/openapi.json">/api/v1</a>.
+The dashboard is not built into this binary yet.</p>`))
+}
