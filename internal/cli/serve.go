@@ -10,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/parse-dmarc/parse-dmarc/internal/dirsource"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/server"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
@@ -35,6 +37,8 @@ authentication, user "admin", over everything but /healthz and /readyz).
 	db := fs.String("db", "", "database: a SQLite file (default DATA/parse-dmarc.db)")
 	insecure := fs.Bool("insecure-no-auth", false, "serve without a password on a non-loopback address")
 	maxUpload := fs.Int64("max-upload", server.DefaultMaxUpload, "largest upload request in bytes")
+	watch := fs.String("watch", "", "a directory to import report files from; they are moved to its processed/ or invalid/ subdirectory")
+	watchEvery := fs.Duration("watch-interval", 30*time.Second, "how often the --watch directory is read")
 	if code, ok := parseFlags(fs, env, args); !ok {
 		return code
 	}
@@ -62,7 +66,21 @@ authentication, user "admin", over everything but /healthz and /readyz).
 			MaxUpload: *maxUpload,
 			Version:   version.String(),
 		}
-		if err := listenAndServe(ctx, *addr, srv.Handler(), log); err != nil {
+		// Background sources run until ctx ends; serve waits for them so
+		// that the report in hand is committed before exit.
+		sctx, stop := context.WithCancel(ctx)
+		defer stop()
+		var wg sync.WaitGroup
+		if *watch != "" {
+			dw := &dirsource.Watcher{Dir: *watch, Importer: srv.Importer, Log: log,
+				Observe: func(r ingest.Result) { metrics.Imported(sctx, st, r) }}
+			wg.Go(func() { dw.Run(sctx, *watchEvery) })
+			log.Info("watching a directory for reports", "dir", *watch, "every", *watchEvery)
+		}
+		err := listenAndServe(ctx, *addr, srv.Handler(), log)
+		stop()
+		wg.Wait()
+		if err != nil {
 			fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
 			return ExitFail
 		}
