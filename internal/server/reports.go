@@ -58,37 +58,8 @@ func viewOf(r *store.StoredReport, withMessages bool) reportView {
 // listReports answers GET /api/v1/reports?domain=&org=&since=&until=&status=&limit=&cursor=
 // with a page of reports, newest first, and the cursor of the next page.
 func (s *Server) listReports(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := store.ReportFilter{Domain: q.Get("domain"), OrgName: q.Get("org"), Status: q.Get("status"), Limit: defaultPage}
-	var err error
-	if f.Since, err = parseDate(q.Get("since")); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "since: "+err.Error())
-		return
-	}
-	if f.Until, err = parseDate(q.Get("until")); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "until: "+err.Error())
-		return
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPage {
-			writeError(w, http.StatusBadRequest, "bad_request", "limit: a number from 1 to "+strconv.Itoa(maxPage))
-			return
-		}
-		f.Limit = n
-	}
-	if v := q.Get("cursor"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id < 1 {
-			writeError(w, http.StatusBadRequest, "bad_request", "cursor: not a cursor from an earlier page")
-			return
-		}
-		f.BeforeID = id
-	}
-	switch f.Status {
-	case "", store.StatusValid, store.StatusWarnings, store.StatusErrors:
-	default:
-		writeError(w, http.StatusBadRequest, "bad_request", "status: valid, warnings or errors")
+	f, ok := reportFilter(w, r)
+	if !ok {
 		return
 	}
 	page := f.Limit
@@ -110,6 +81,46 @@ func (s *Server) listReports(w http.ResponseWriter, r *http.Request) {
 		out.Reports = append(out.Reports, viewOf(&reps[i], false))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// reportFilter reads the filters shared by the report list and the
+// exports: domain, org, since, until, status, limit, cursor. It answers 400
+// itself and returns false on a bad value.
+func reportFilter(w http.ResponseWriter, r *http.Request) (store.ReportFilter, bool) {
+	q := r.URL.Query()
+	f := store.ReportFilter{Domain: q.Get("domain"), OrgName: q.Get("org"), Status: q.Get("status"), Limit: defaultPage}
+	var err error
+	if f.Since, err = parseDate(q.Get("since")); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "since: "+err.Error())
+		return f, false
+	}
+	if f.Until, err = parseDate(q.Get("until")); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "until: "+err.Error())
+		return f, false
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPage {
+			writeError(w, http.StatusBadRequest, "bad_request", "limit: a number from 1 to "+strconv.Itoa(maxPage))
+			return f, false
+		}
+		f.Limit = n
+	}
+	if v := q.Get("cursor"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id < 1 {
+			writeError(w, http.StatusBadRequest, "bad_request", "cursor: not a cursor from an earlier page")
+			return f, false
+		}
+		f.BeforeID = id
+	}
+	switch f.Status {
+	case "", store.StatusValid, store.StatusWarnings, store.StatusErrors:
+	default:
+		writeError(w, http.StatusBadRequest, "bad_request", "status: valid, warnings or errors")
+		return f, false
+	}
+	return f, true
 }
 
 // parseDate reads an RFC 3339 time or a YYYY-MM-DD day (UTC).

@@ -51,6 +51,7 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("POST /api/v1/reports", s.upload)
 	api.HandleFunc("GET /api/v1/reports/{id}", s.getReport)
 	api.HandleFunc("GET /api/v1/reports/{id}/raw", s.rawReport)
+	api.HandleFunc("GET /api/v1/export/{file}", s.exportRecords)
 	api.HandleFunc("GET /api/v1/quarantine", s.listQuarantine)
 	api.HandleFunc("GET /api/v1/quarantine/{id}/raw", s.rawQuarantine)
 	api.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
