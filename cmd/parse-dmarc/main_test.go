@@ -293,3 +293,25 @@ func TestImport(t *testing.T) {
 		t.Fatalf("%v: %s", err, b)
 	}
 }
+
+// TestConfigFile: settings come from --config when neither a flag nor the
+// environment gives them.
+func TestConfigFile(t *testing.T) {
+	t.Parallel()
+	needCorpus(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "from-config.db")
+	conf := filepath.Join(dir, "parse-dmarc.conf")
+	os.WriteFile(conf, []byte("# settings\nPARSE_DMARC_DB="+db+"\n\nPARSE_DMARC_QUIET=true\n"), 0o600)
+	out, stderr, code := run(t, nil, "import", "--config", conf, filepath.Join(corpus, "aggregate", "rfc9990-sample.xml"))
+	if code != 0 || !strings.Contains(out, "1 reports new") || stderr != "" {
+		t.Fatalf("exit %d: %s %s", code, out, stderr)
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Fatal("the database named in the config file was not used:", err)
+	}
+	os.WriteFile(conf, []byte("DB=x\n"), 0o600)
+	if _, stderr, code := run(t, nil, "import", "--config", conf, "x.xml"); code != 2 || !strings.Contains(stderr, "PARSE_DMARC_NAME=value") {
+		t.Errorf("bad config: exit %d %s", code, stderr)
+	}
+}

@@ -102,21 +102,43 @@ func envName(flagName string) string {
 	return "PARSE_DMARC_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-// parseFlags parses args, first applying PARSE_DMARC_* variables to flags
-// not given on the command line. It returns an exit code and false when the
-// command should stop.
-func parseFlags(fs *flag.FlagSet, env Env, args []string) (int, bool) {
+// parseFlags parses args. Flags not given on the command line take their
+// value from a PARSE_DMARC_* environment variable, else from the --config
+// file (or PARSE_DMARC_CONFIG): lines of NAME=value with the same names,
+// # comments and blank lines allowed. env.Getenv is replaced by a getter
+// that also reads the file, so settings only the environment can give
+// (secrets) may be kept in it too. It returns an exit code and false when
+// the command should stop.
+func parseFlags(fs *flag.FlagSet, env *Env, args []string) (int, bool) {
+	config := fs.String("config", "", "a file of settings: lines of PARSE_DMARC_NAME=value (flags and environment take precedence)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK, false
 		}
 		return ExitUsage, false
 	}
+	if *config == "" {
+		*config = env.Getenv("PARSE_DMARC_CONFIG")
+	}
+	if *config != "" {
+		file, err := readConfig(*config)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
+			return ExitUsage, false
+		}
+		getenv := env.Getenv
+		env.Getenv = func(name string) string {
+			if v := getenv(name); v != "" {
+				return v
+			}
+			return file[name]
+		}
+	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	code, ok := ExitOK, true
 	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || !ok {
+		if set[f.Name] || !ok || f.Name == "config" {
 			return
 		}
 		if v := env.Getenv(envName(f.Name)); v != "" {
@@ -127,6 +149,28 @@ func parseFlags(fs *flag.FlagSet, env Env, args []string) (int, bool) {
 		}
 	})
 	return code, ok
+}
+
+// readConfig reads a settings file of NAME=value lines.
+func readConfig(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	m := map[string]string{}
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, value, ok := strings.Cut(line, "=")
+		name = strings.TrimSpace(name)
+		if !ok || !strings.HasPrefix(name, "PARSE_DMARC_") {
+			return nil, fmt.Errorf("config %s:%d: want PARSE_DMARC_NAME=value", path, i+1)
+		}
+		m[name] = strings.Trim(strings.TrimSpace(value), `"`)
+	}
+	return m, nil
 }
 
 // isTerminal reports whether w is a character device (a terminal).

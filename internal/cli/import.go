@@ -25,7 +25,7 @@ read recursively; "-" reads standard input) and store them. A report already sto
 in quarantine with its reason, never dropped.`)
 	db := fs.String("db", defaultDB, "SQLite database file (created if missing)")
 	quiet := fs.Bool("quiet", false, "print only the summary")
-	if code, ok := parseFlags(fs, env, args); !ok {
+	if code, ok := parseFlags(fs, &env, args); !ok {
 		return code
 	}
 	if fs.NArg() == 0 {

@@ -24,7 +24,7 @@ per report found, in the parsing protocol's Normalized Report Format, as JSON Li
 Exit status: 0 when every report parsed (warnings allowed), 1 when any input held
 no usable report, 2 on usage errors.`)
 	pretty := fs.Bool("pretty", false, "indent the JSON (one document per report, no longer one per line)")
-	if code, ok := parseFlags(fs, env, args); !ok {
+	if code, ok := parseFlags(fs, &env, args); !ok {
 		return code
 	}
 	if fs.NArg() == 0 {

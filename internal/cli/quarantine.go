@@ -19,7 +19,7 @@ bytes. "list" shows them; "show ID" writes one entry's raw bytes to standard out
 (to inspect or fix it); "retry" imports every entry again, after an upgrade that
 handles them, and removes those that are now stored (or found to be duplicates).`)
 	db := fs.String("db", defaultDB, "SQLite database file")
-	if code, ok := parseFlags(fs, env, args); !ok {
+	if code, ok := parseFlags(fs, &env, args); !ok {
 		return code
 	}
 	if fs.NArg() == 0 {

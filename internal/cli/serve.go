@@ -39,7 +39,7 @@ authentication, user "admin", over everything but /healthz and /readyz).
 	maxUpload := fs.Int64("max-upload", server.DefaultMaxUpload, "largest upload request in bytes")
 	watch := fs.String("watch", "", "a directory to import report files from; they are moved to its processed/ or invalid/ subdirectory")
 	watchEvery := fs.Duration("watch-interval", 30*time.Second, "how often the --watch directory is read")
-	if code, ok := parseFlags(fs, env, args); !ok {
+	if code, ok := parseFlags(fs, &env, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
