@@ -2,14 +2,22 @@
 // its header, validation messages and counters, one row per record, and a
 // quarantine for inputs that could not be parsed, so that nothing is lost.
 //
-// Store is the interface callers use; SQLite is its implementation on a
-// single SQLite file (pure Go, modernc.org/sqlite, so builds keep
-// CGO_ENABLED=0). The interface exposes no SQL, and the SQL of the SQLite
+// Store is the interface callers use, with two implementations: SQLite on
+// a single SQLite file (pure Go, modernc.org/sqlite, so builds keep
+// CGO_ENABLED=0), and Postgres on a PostgreSQL database (pgx, also pure
+// Go), for several replicas sharing one database. Open picks one from a
+// single DSN. The interface exposes no SQL. The SQL of the SQLite
 // implementation sticks to what PostgreSQL also accepts where that costs
-// nothing (? placeholders, ON CONFLICT, RETURNING, COALESCE), so a PostgreSQL
-// implementation can follow with its own migrations and rebound queries. The
-// one exception, INSERT OR FAIL for records, is explained at
-// insertRecordsSQL.
+// nothing (? placeholders, ON CONFLICT, RETURNING, COALESCE), and Postgres
+// runs the same queries rebound ($1, ...) against its own migrations of the
+// same tables. The exceptions are records, written by INSERT OR FAIL in
+// SQLite (see insertRecordsSQL) and by COPY in PostgreSQL, and the
+// schema_migrations bookkeeping.
+//
+// Besides reports the store keeps the state an IMAP fetcher needs: the
+// messages of each mailbox generation already processed (MailboxKey), and
+// advisory locks (TryLock) so only one replica fetches a mailbox at a
+// time.
 //
 // A report is stored in one transaction: BeginReport claims its dedupe key,
 // ReportTx.Add streams its records in multi-row INSERTs, and ReportTx.Commit

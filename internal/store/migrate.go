@@ -18,8 +18,9 @@ type migration struct {
 	sql     string // one or more statements
 }
 
-// sqliteMigrations is the SQLite schema. A PostgreSQL store keeps its own
-// list (BIGINT identity, BYTEA, BOOLEAN) with the same tables and columns.
+// sqliteMigrations is the SQLite schema. The PostgreSQL store keeps its own
+// list (postgresMigrations: BIGINT identity, BYTEA, BOOLEAN) with the same
+// versions, tables and columns; a step added here is added there too.
 var sqliteMigrations = []migration{
 	{version: 1, name: "reports", sql: `
 CREATE TABLE reports (
@@ -99,6 +100,17 @@ CREATE TABLE quarantine (
 	truncated INTEGER NOT NULL -- 0 or 1
 );
 CREATE INDEX quarantine_received_at ON quarantine (received_at);
+`},
+	{version: 4, name: "imap_seen", sql: `
+-- IMAP messages already processed, per mailbox generation (MailboxKey).
+CREATE TABLE imap_seen (
+	account TEXT NOT NULL,
+	mailbox TEXT NOT NULL,
+	uidvalidity INTEGER NOT NULL,
+	uid INTEGER NOT NULL,
+	seen_at INTEGER NOT NULL, -- Unix seconds, for pruning old generations
+	PRIMARY KEY (account, mailbox, uidvalidity, uid)
+) WITHOUT ROWID;
 `},
 }
 

@@ -192,6 +192,40 @@ func (s *SQLite) ReportRaw(ctx context.Context, id int64) ([]byte, error) {
 // Reports implements Store. BeforeID pages by (begin, id), so a page
 // boundary inside reports with the same begin loses or repeats nothing.
 func (s *SQLite) Reports(ctx context.Context, f ReportFilter) ([]StoredReport, error) {
+	var begin int64
+	if f.BeforeID > 0 {
+		err := s.r.QueryRowContext(ctx, `SELECT date_begin FROM reports WHERE id = ?`, f.BeforeID).Scan(&begin)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("list reports before %d: %w", f.BeforeID, ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list reports before %d: %w", f.BeforeID, err)
+		}
+	}
+	q, args := reportsQuery(f, begin)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list reports: %w", err)
+	}
+	defer rows.Close()
+	var list []StoredReport
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list reports: %w", err)
+		}
+		list = append(list, *r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list reports: %w", err)
+	}
+	return list, nil
+}
+
+// reportsQuery is the query of Reports for f, with ? placeholders, and its
+// arguments. begin is the date_begin of the report f.BeforeID names, which
+// the caller looked up (it is unused when f.BeforeID is zero).
+func reportsQuery(f ReportFilter, begin int64) (string, []any) {
 	var where []string
 	var args []any
 	cond := func(c string, a ...any) {
@@ -214,14 +248,6 @@ func (s *SQLite) Reports(ctx context.Context, f ReportFilter) ([]StoredReport, e
 		cond("status = ?", f.Status)
 	}
 	if f.BeforeID > 0 {
-		var begin int64
-		err := s.r.QueryRowContext(ctx, `SELECT date_begin FROM reports WHERE id = ?`, f.BeforeID).Scan(&begin)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("list reports before %d: %w", f.BeforeID, ErrNotFound)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("list reports before %d: %w", f.BeforeID, err)
-		}
 		cond("(date_begin < ? OR (date_begin = ? AND id < ?))", begin, begin, f.BeforeID)
 	}
 	var q strings.Builder
@@ -234,23 +260,7 @@ func (s *SQLite) Reports(ctx context.Context, f ReportFilter) ([]StoredReport, e
 		q.WriteString(" LIMIT ?")
 		args = append(args, f.Limit)
 	}
-	rows, err := s.r.QueryContext(ctx, q.String(), args...)
-	if err != nil {
-		return nil, fmt.Errorf("list reports: %w", err)
-	}
-	defer rows.Close()
-	var list []StoredReport
-	for rows.Next() {
-		r, err := scanReport(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list reports: %w", err)
-		}
-		list = append(list, *r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list reports: %w", err)
-	}
-	return list, nil
+	return q.String(), args
 }
 
 // Counts implements Store. Records and messages are summed from the

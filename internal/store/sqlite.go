@@ -49,6 +49,8 @@ type SQLite struct {
 	insertBatch  *sql.Stmt
 	insertReport *sql.Stmt
 	finishReport *sql.Stmt
+
+	locks localLocks // of TryLock
 }
 
 var _ Store = (*SQLite)(nil)

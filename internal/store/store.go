@@ -61,6 +61,25 @@ type Store interface {
 	// Counts returns the totals of reports, records, messages and
 	// quarantine entries.
 	Counts(ctx context.Context) (Counts, error)
+	// MessageSeen reports whether the message with uid in the mailbox
+	// was processed already, so a fetcher skips it without downloading
+	// it again.
+	MessageSeen(ctx context.Context, k MailboxKey, uid uint32) (bool, error)
+	// MarkMessageSeen records that the message was processed (its
+	// reports committed or quarantined); marking it again does nothing.
+	// It is a write of its own, not part of any ReportTx: mark a message
+	// only after its reports were committed, so a crash in between
+	// re-fetches it and the dedupe key absorbs the repeat.
+	MarkMessageSeen(ctx context.Context, k MailboxKey, uid uint32) error
+	// TryLock takes the advisory lock called name without waiting, so
+	// that only one of several processes (replicas) fetches a given
+	// mailbox at a time. ok is false when another holder has it. unlock
+	// releases it; it is never nil, does nothing when ok is false, and
+	// may be called more than once. The lock guards nothing in the
+	// store itself: holders must cooperate by taking it. Where it is held
+	// (one process or the database server) depends on the
+	// implementation.
+	TryLock(ctx context.Context, name string) (unlock func(), ok bool, err error)
 	// Close releases the store. An open ReportTx must be ended first.
 	Close() error
 }
@@ -78,6 +97,16 @@ type Incoming struct {
 	// were read.
 	SHA256     string
 	ReceivedAt time.Time
+}
+
+// MailboxKey identifies one IMAP mailbox generation: when UIDVALIDITY
+// changes, UIDs start over (RFC 9051 section 2.3.1.1), so messages seen
+// under an older UIDVALIDITY say nothing about the current one. Account
+// names the IMAP account (for example user@host) and Mailbox the mailbox
+// as the server names it; both are compared exactly.
+type MailboxKey struct {
+	Account, Mailbox string
+	UIDValidity      uint32
 }
 
 // ReportTx stores the records of one report. It is used by one goroutine.
