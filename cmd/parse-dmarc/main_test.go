@@ -3,14 +3,20 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // The end-to-end tests build the real binary and run it on the real-world
@@ -313,5 +319,40 @@ func TestConfigFile(t *testing.T) {
 	os.WriteFile(conf, []byte("DB=x\n"), 0o600)
 	if _, stderr, code := run(t, nil, "import", "--config", conf, "x.xml"); code != 2 || !strings.Contains(stderr, "PARSE_DMARC_NAME=value") {
 		t.Errorf("bad config: exit %d %s", code, stderr)
+	}
+}
+
+// TestImportPostgres imports into PostgreSQL through --db, in a schema of
+// its own, when PARSE_DMARC_TEST_POSTGRES names a server.
+func TestImportPostgres(t *testing.T) {
+	t.Parallel()
+	needCorpus(t)
+	dsn := os.Getenv("PARSE_DMARC_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("PARSE_DMARC_TEST_POSTGRES is not set")
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	schema := fmt.Sprintf("e2e_%d", time.Now().UnixNano())
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
+	u, _ := url.Parse(dsn)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	dir := filepath.Join(corpus, "aggregate")
+	out, stderr, code := run(t, nil, "import", "--db", u.String(), dir)
+	if code != 0 || !strings.Contains(out, "17 reports new") {
+		t.Fatalf("exit %d: %s %s", code, out, stderr)
+	}
+	out, _, code = run(t, nil, "import", "--db", u.String(), dir)
+	if code != 0 || !strings.Contains(out, " 0 reports new, 19 duplicate") {
+		t.Fatalf("second import, exit %d: %s", code, out)
 	}
 }

@@ -23,7 +23,7 @@ func runImport(ctx context.Context, env Env, args []string) int {
 read recursively; "-" reads standard input) and store them. A report already stored
 (same reporter, report ID and domain) is skipped; one that cannot be parsed is kept
 in quarantine with its reason, never dropped.`)
-	db := fs.String("db", defaultDB, "SQLite database file (created if missing)")
+	db := fs.String("db", defaultDB, "database: a SQLite file (created if missing) or a postgres:// URL")
 	quiet := fs.Bool("quiet", false, "print only the summary")
 	if code, ok := parseFlags(fs, &env, args); !ok {
 		return code
@@ -32,14 +32,14 @@ in quarantine with its reason, never dropped.`)
 		fs.Usage()
 		return ExitUsage
 	}
-	return withStore(ctx, env, *db, func(st *store.SQLite) int {
+	return withStore(ctx, env, *db, func(st store.Store) int {
 		return importPaths(ctx, env, st, fs.Args(), *quiet)
 	})
 }
 
 // importPaths imports each path (or standard input for "-") and prints the
 // summary.
-func importPaths(ctx context.Context, env Env, st *store.SQLite, paths []string, quiet bool) int {
+func importPaths(ctx context.Context, env Env, st store.Store, paths []string, quiet bool) int {
 	prog := newProgress(env.Stderr, quiet)
 	prog.count(ctx, paths)
 	im := &ingest.Importer{Store: st, Progress: prog.result, Log: slog.New(slog.DiscardHandler)}
@@ -76,7 +76,7 @@ func importPaths(ctx context.Context, env Env, st *store.SQLite, paths []string,
 
 // withStore opens the SQLite store at path for fn and closes it after,
 // reporting a failure to open it.
-func withStore(ctx context.Context, env Env, path string, fn func(*store.SQLite) int) int {
+func withStore(ctx context.Context, env Env, path string, fn func(store.Store) int) int {
 	st, err := openStore(ctx, path)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
@@ -86,12 +86,15 @@ func withStore(ctx context.Context, env Env, path string, fn func(*store.SQLite)
 	return fn(st)
 }
 
-// openStore opens the SQLite store, creating its directory.
-func openStore(ctx context.Context, path string) (*store.SQLite, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, fmt.Errorf("create the database directory: %w", err)
+// openStore opens the store named by db: a postgres:// URL, or a SQLite
+// file whose directory is created when missing.
+func openStore(ctx context.Context, db string) (store.Store, error) {
+	if !store.IsPostgresURL(db) {
+		if err := os.MkdirAll(filepath.Dir(db), 0o750); err != nil {
+			return nil, fmt.Errorf("create the database directory: %w", err)
+		}
 	}
-	return store.OpenSQLite(ctx, path)
+	return store.Open(ctx, db)
 }
 
 // progress reports each payload: on a terminal a bar of the input files

@@ -18,7 +18,7 @@ func runQuarantine(ctx context.Context, env Env, args []string) int {
 bytes. "list" shows them; "show ID" writes one entry's raw bytes to standard output
 (to inspect or fix it); "retry" imports every entry again, after an upgrade that
 handles them, and removes those that are now stored (or found to be duplicates).`)
-	db := fs.String("db", defaultDB, "SQLite database file")
+	db := fs.String("db", defaultDB, "database: a SQLite file or a postgres:// URL")
 	if code, ok := parseFlags(fs, &env, args); !ok {
 		return code
 	}
@@ -26,12 +26,12 @@ handles them, and removes those that are now stored (or found to be duplicates).
 		fs.Usage()
 		return ExitUsage
 	}
-	return withStore(ctx, env, *db, func(st *store.SQLite) int {
+	return withStore(ctx, env, *db, func(st store.Store) int {
 		return quarantine(ctx, env, st, fs)
 	})
 }
 
-func quarantine(ctx context.Context, env Env, st *store.SQLite, fs *flag.FlagSet) int {
+func quarantine(ctx context.Context, env Env, st store.Store, fs *flag.FlagSet) int {
 	entries, err := st.Quarantined(ctx)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)

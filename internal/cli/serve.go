@@ -34,7 +34,7 @@ authentication, user "admin", over everything but /healthz and /readyz).
 --insecure-no-auth serves without one, with a warning in the log.`)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	data := fs.String("data", "data", "data directory (holds the SQLite database)")
-	db := fs.String("db", "", "database: a SQLite file (default DATA/parse-dmarc.db)")
+	db := fs.String("db", "", "database: a SQLite file (default DATA/parse-dmarc.db) or a postgres:// URL")
 	insecure := fs.Bool("insecure-no-auth", false, "serve without a password on a non-loopback address")
 	maxUpload := fs.Int64("max-upload", server.DefaultMaxUpload, "largest upload request in bytes")
 	watch := fs.String("watch", "", "a directory to import report files from; they are moved to its processed/ or invalid/ subdirectory")
@@ -55,7 +55,7 @@ authentication, user "admin", over everything but /healthz and /readyz).
 	if *db == "" {
 		*db = filepath.Join(*data, "parse-dmarc.db")
 	}
-	return withStore(ctx, env, *db, func(st *store.SQLite) int {
+	return withStore(ctx, env, *db, func(st store.Store) int {
 		metrics := server.NewMetrics(st)
 		srv := &server.Server{
 			Store:     st,

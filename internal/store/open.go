@@ -10,7 +10,7 @@ import (
 // else is the path of an SQLite file (OpenSQLite). A PostgreSQL key=value
 // DSN is therefore taken for a file name: use the URL form.
 func Open(ctx context.Context, dsn string) (Store, error) {
-	if isPostgresURL(dsn) {
+	if IsPostgresURL(dsn) {
 		p, err := OpenPostgres(ctx, dsn)
 		if err != nil {
 			return nil, err
@@ -24,9 +24,9 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 	return s, nil
 }
 
-// isPostgresURL reports whether dsn starts with a PostgreSQL URL scheme,
+// IsPostgresURL reports whether dsn starts with a PostgreSQL URL scheme,
 // compared case-insensitively as URL schemes are.
-func isPostgresURL(dsn string) bool {
+func IsPostgresURL(dsn string) bool {
 	for _, scheme := range []string{"postgres://", "postgresql://"} {
 		if len(dsn) >= len(scheme) && strings.EqualFold(dsn[:len(scheme)], scheme) {
 			return true

@@ -65,7 +65,7 @@ func TestIsPostgresURL(t *testing.T) {
 		"/var/lib/parse-dmarc/db.sqlite": false, "postgres.db": false, "postgres:/x": false,
 		"host=h dbname=db": false, "": false,
 	} {
-		equal(t, dsn, isPostgresURL(dsn), want)
+		equal(t, dsn, IsPostgresURL(dsn), want)
 	}
 }
 
