@@ -58,6 +58,19 @@ type Store interface {
 	// the iteration and is returned as is. fn may call other methods of
 	// the Store (reads use their own connections).
 	Records(ctx context.Context, reportID int64, fn func(*aggregate.Record) error) error
+	// Summary totals the records matching f.
+	Summary(ctx context.Context, f AggregateFilter) (Totals, error)
+	// Timeline totals the records matching f per day, or per week
+	// (starting Monday, UTC), oldest first.
+	Timeline(ctx context.Context, f AggregateFilter, weekly bool) ([]TimelinePoint, error)
+	// TopSources totals the records matching f per source IP, the most
+	// messages first, at most limit sources.
+	TopSources(ctx context.Context, f AggregateFilter, limit int) ([]SourceTotals, error)
+	// Domains lists the policy domains with reports, by name.
+	Domains(ctx context.Context) ([]DomainTotals, error)
+	// Reporters lists the reporting organizations of the reports
+	// matching f (by report begin), the most messages first.
+	Reporters(ctx context.Context, f AggregateFilter) ([]ReporterTotals, error)
 	// Counts returns the totals of reports, records, messages and
 	// quarantine entries.
 	Counts(ctx context.Context) (Counts, error)
