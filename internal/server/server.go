@@ -52,6 +52,11 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/reports/{id}", s.getReport)
 	api.HandleFunc("GET /api/v1/reports/{id}/raw", s.rawReport)
 	api.HandleFunc("GET /api/v1/export/{file}", s.exportRecords)
+	api.HandleFunc("GET /api/v1/stats/summary", s.summary)
+	api.HandleFunc("GET /api/v1/stats/timeline", s.timeline)
+	api.HandleFunc("GET /api/v1/stats/sources", s.topSources)
+	api.HandleFunc("GET /api/v1/domains", s.domains)
+	api.HandleFunc("GET /api/v1/reporters", s.reporters)
 	api.HandleFunc("GET /api/v1/quarantine", s.listQuarantine)
 	api.HandleFunc("GET /api/v1/quarantine/{id}/raw", s.rawQuarantine)
 	api.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

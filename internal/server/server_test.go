@@ -351,3 +351,64 @@ func TestExport(t *testing.T) {
 		t.Errorf("unknown format: %d", r.StatusCode)
 	}
 }
+
+// TestStats: summary, timeline, top sources, domains and reporters agree
+// with each other on uploaded reports.
+func TestStats(t *testing.T) {
+	t.Parallel()
+	ts, _ := newServer(t, nil)
+	upload(t, ts.URL, map[string][]byte{"a.xml": synthetic(t, 31, 40), "b.xml": synthetic(t, 32, 25)})
+	var sum struct{ Statistics map[string]float64 }
+	get(t, ts.URL+"/api/v1/stats/summary?domain=example.com", &sum)
+	st := sum.Statistics
+	for _, k := range []string{"total_messages", "dkim_pass", "dkim_fail", "spf_pass", "spf_fail", "fully_aligned", "fully_failed",
+		"disposition_none", "disposition_quarantine", "disposition_reject", "unique_sources", "pass_rate_dkim", "pass_rate_spf", "pass_rate_overall"} {
+		if _, ok := st[k]; !ok {
+			t.Errorf("statistics lack %s", k)
+		}
+	}
+	if st["total_messages"] == 0 || st["pass_rate_overall"] <= 0 || st["pass_rate_overall"] > 100 {
+		t.Fatalf("summary %v", st)
+	}
+	var tl struct {
+		Bucket string
+		Points []map[string]any
+	}
+	get(t, ts.URL+"/api/v1/stats/timeline?domain=example.com&bucket=week", &tl)
+	var inPoints float64
+	for _, p := range tl.Points {
+		inPoints += p["total_messages"].(float64)
+	}
+	if tl.Bucket != "week" || len(tl.Points) == 0 || inPoints != st["total_messages"] {
+		t.Errorf("timeline %+v: %v messages, summary %v", tl, inPoints, st["total_messages"])
+	}
+	var src struct{ Sources []map[string]any }
+	get(t, ts.URL+"/api/v1/stats/sources", &src)
+	if len(src.Sources) < 2 || src.Sources[0]["total_messages"].(float64) < src.Sources[1]["total_messages"].(float64) {
+		t.Errorf("sources %+v", src)
+	}
+	var sum2 float64
+	for _, x := range src.Sources {
+		sum2 += x["total_messages"].(float64)
+	}
+	if sum2 != st["total_messages"] || float64(len(src.Sources)) != st["unique_sources"] {
+		t.Errorf("sources hold %v messages of %v, %d sources of %v", sum2, st["total_messages"], len(src.Sources), st["unique_sources"])
+	}
+	get(t, ts.URL+"/api/v1/stats/sources?limit=1", &src)
+	if len(src.Sources) != 1 {
+		t.Errorf("limit=1 gave %d sources", len(src.Sources))
+	}
+	var doms struct{ Domains []map[string]any }
+	get(t, ts.URL+"/api/v1/domains", &doms)
+	if len(doms.Domains) != 1 || doms.Domains[0]["messages"].(float64) != st["total_messages"] {
+		t.Errorf("domains %+v", doms)
+	}
+	var reps struct{ Reporters []map[string]any }
+	get(t, ts.URL+"/api/v1/reporters", &reps)
+	if len(reps.Reporters) != 1 || reps.Reporters[0]["reports"].(float64) != 2 {
+		t.Errorf("reporters %+v", reps)
+	}
+	if r := get(t, ts.URL+"/api/v1/stats/timeline?bucket=month", nil); r.StatusCode != 400 {
+		t.Errorf("bad bucket: %d", r.StatusCode)
+	}
+}
