@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
@@ -410,5 +411,38 @@ func TestStats(t *testing.T) {
 	}
 	if r := get(t, ts.URL+"/api/v1/stats/timeline?bucket=month", nil); r.StatusCode != 400 {
 		t.Errorf("bad bucket: %d", r.StatusCode)
+	}
+}
+
+// TestDeployMetricNames: the example dashboard and alerting rules use only
+// metrics the server exposes.
+func TestDeployMetricNames(t *testing.T) {
+	t.Parallel()
+	ts, _ := newServer(t, nil)
+	var recent bytes.Buffer
+	synth.Write(&recent, synth.Options{Records: 5, Seed: 41, Begin: time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Hour)})
+	upload(t, ts.URL, map[string][]byte{"r.xml": recent.Bytes()})
+	resp, err := http.Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exposed, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	// The compliance gauge has series only for reports of the last 7
+	// days, hence a report of yesterday.
+	for _, f := range []string{"../../deploy/grafana-dashboard.json", "../../deploy/prometheus-rules.yml"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := regexp.MustCompile(`parse_dmarc_[a-z_]+`).FindAllString(string(b), -1)
+		if len(names) == 0 {
+			t.Errorf("%s uses no metric", f)
+		}
+		for _, n := range names {
+			if !strings.Contains(string(exposed), "# HELP "+strings.TrimSuffix(n, "_bucket")+" ") {
+				t.Errorf("%s uses %s, which /metrics does not expose", f, n)
+			}
+		}
 	}
 }
