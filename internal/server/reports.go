@@ -89,13 +89,8 @@ func (s *Server) listReports(w http.ResponseWriter, r *http.Request) {
 func reportFilter(w http.ResponseWriter, r *http.Request) (store.ReportFilter, bool) {
 	q := r.URL.Query()
 	f := store.ReportFilter{Domain: q.Get("domain"), OrgName: q.Get("org"), Status: q.Get("status"), Limit: defaultPage}
-	var err error
-	if f.Since, err = parseDate(q.Get("since")); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "since: "+err.Error())
-		return f, false
-	}
-	if f.Until, err = parseDate(q.Get("until")); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "until: "+err.Error())
+	var ok bool
+	if f.Since, f.Until, ok = dateRange(w, r); !ok {
 		return f, false
 	}
 	if v := q.Get("limit"); v != "" {
@@ -121,6 +116,22 @@ func reportFilter(w http.ResponseWriter, r *http.Request) (store.ReportFilter, b
 		return f, false
 	}
 	return f, true
+}
+
+// dateRange reads the since and until query parameters, answering 400
+// itself on a bad value.
+func dateRange(w http.ResponseWriter, r *http.Request) (since, until time.Time, ok bool) {
+	q := r.URL.Query()
+	var err error
+	if since, err = parseDate(q.Get("since")); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "since: "+err.Error())
+		return since, until, false
+	}
+	if until, err = parseDate(q.Get("until")); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "until: "+err.Error())
+		return since, until, false
+	}
+	return since, until, true
 }
 
 // parseDate reads an RFC 3339 time or a YYYY-MM-DD day (UTC).

@@ -38,18 +38,10 @@ func percent(part, whole int64) float64 {
 
 // aggregateFilter reads domain, since and until.
 func aggregateFilter(w http.ResponseWriter, r *http.Request) (store.AggregateFilter, bool) {
-	q := r.URL.Query()
-	f := store.AggregateFilter{Domain: q.Get("domain")}
-	var err error
-	if f.Since, err = parseDate(q.Get("since")); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "since: "+err.Error())
-		return f, false
-	}
-	if f.Until, err = parseDate(q.Get("until")); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "until: "+err.Error())
-		return f, false
-	}
-	return f, true
+	f := store.AggregateFilter{Domain: r.URL.Query().Get("domain")}
+	var ok bool
+	f.Since, f.Until, ok = dateRange(w, r)
+	return f, ok
 }
 
 // summary answers GET /api/v1/stats/summary?domain=&since=&until=.

@@ -219,27 +219,31 @@ func reporters(ctx context.Context, run rowSource, f AggregateFilter) ([]Reporte
 	return out, nil
 }
 
+// aggregates implements the aggregate methods of Store for both stores,
+// which embed it with their own rowSource.
+type aggregates struct{ run rowSource }
+
 // Summary implements Store.
-func (s *SQLite) Summary(ctx context.Context, f AggregateFilter) (Totals, error) {
-	return summary(ctx, s.rows, f)
+func (a aggregates) Summary(ctx context.Context, f AggregateFilter) (Totals, error) {
+	return summary(ctx, a.run, f)
 }
 
 // Timeline implements Store.
-func (s *SQLite) Timeline(ctx context.Context, f AggregateFilter, weekly bool) ([]TimelinePoint, error) {
-	return timeline(ctx, s.rows, f, weekly)
+func (a aggregates) Timeline(ctx context.Context, f AggregateFilter, weekly bool) ([]TimelinePoint, error) {
+	return timeline(ctx, a.run, f, weekly)
 }
 
 // TopSources implements Store.
-func (s *SQLite) TopSources(ctx context.Context, f AggregateFilter, limit int) ([]SourceTotals, error) {
-	return topSources(ctx, s.rows, f, limit)
+func (a aggregates) TopSources(ctx context.Context, f AggregateFilter, limit int) ([]SourceTotals, error) {
+	return topSources(ctx, a.run, f, limit)
 }
 
 // Domains implements Store.
-func (s *SQLite) Domains(ctx context.Context) ([]DomainTotals, error) { return domains(ctx, s.rows) }
+func (a aggregates) Domains(ctx context.Context) ([]DomainTotals, error) { return domains(ctx, a.run) }
 
 // Reporters implements Store.
-func (s *SQLite) Reporters(ctx context.Context, f AggregateFilter) ([]ReporterTotals, error) {
-	return reporters(ctx, s.rows, f)
+func (a aggregates) Reporters(ctx context.Context, f AggregateFilter) ([]ReporterTotals, error) {
+	return reporters(ctx, a.run, f)
 }
 
 func (s *SQLite) rows(ctx context.Context, q string, args []any, each func(func(...any) error) error) error {
@@ -254,29 +258,6 @@ func (s *SQLite) rows(ctx context.Context, q string, args []any, each func(func(
 		}
 	}
 	return rows.Err()
-}
-
-// Summary implements Store.
-func (p *Postgres) Summary(ctx context.Context, f AggregateFilter) (Totals, error) {
-	return summary(ctx, p.rows, f)
-}
-
-// Timeline implements Store.
-func (p *Postgres) Timeline(ctx context.Context, f AggregateFilter, weekly bool) ([]TimelinePoint, error) {
-	return timeline(ctx, p.rows, f, weekly)
-}
-
-// TopSources implements Store.
-func (p *Postgres) TopSources(ctx context.Context, f AggregateFilter, limit int) ([]SourceTotals, error) {
-	return topSources(ctx, p.rows, f, limit)
-}
-
-// Domains implements Store.
-func (p *Postgres) Domains(ctx context.Context) ([]DomainTotals, error) { return domains(ctx, p.rows) }
-
-// Reporters implements Store.
-func (p *Postgres) Reporters(ctx context.Context, f AggregateFilter) ([]ReporterTotals, error) {
-	return reporters(ctx, p.rows, f)
 }
 
 func (p *Postgres) rows(ctx context.Context, q string, args []any, each func(func(...any) error) error) error {

@@ -51,6 +51,7 @@ type PostgresOptions struct {
 // directly or through a session-pooling proxy, not a transaction-pooling
 // one (PgBouncer's pool_mode=transaction).
 type Postgres struct {
+	aggregates
 	pool   *pgxpool.Pool
 	schema string // current_schema() of the connections: scopes advisory lock keys
 	batch  int
@@ -69,6 +70,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
 // which may hold a password.
 func OpenPostgresWith(ctx context.Context, dsn string, o PostgresOptions) (*Postgres, error) {
 	p := &Postgres{batch: o.BatchSize}
+	p.aggregates = aggregates{p.rows}
 	if p.batch <= 0 {
 		p.batch = DefaultPostgresBatchSize
 	}

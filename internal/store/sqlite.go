@@ -40,6 +40,7 @@ type SQLiteOptions struct {
 // dashboard) never waits for a write. Other processes may use the same file;
 // their writes wait up to the busy timeout.
 type SQLite struct {
+	aggregates
 	w *sql.DB // the one writer
 	r *sql.DB // readers, query_only
 
@@ -71,6 +72,7 @@ func OpenSQLiteWith(ctx context.Context, path string, o SQLiteOptions) (*SQLite,
 		return nil, errors.New("open sqlite: empty path")
 	}
 	s := &SQLite{batch: o.BatchSize}
+	s.aggregates = aggregates{s.rows}
 	if s.batch <= 0 {
 		s.batch = DefaultBatchSize
 	}
