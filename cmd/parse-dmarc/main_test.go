@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
+	osexec "os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -30,7 +30,7 @@ var buildOnce = sync.OnceValues(func() (string, error) {
 		return "", err
 	}
 	bin := filepath.Join(dir, "parse-dmarc")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	out, err := osexec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		return "", errors.New(string(out))
 	}
@@ -56,19 +56,37 @@ func needCorpus(t *testing.T) {
 	}
 }
 
+// exec returns the command running the binary with args, in an
+// environment without the caller's PARSE_DMARC_ settings.
+func exec(t *testing.T, args ...string) *osexec.Cmd {
+	t.Helper()
+	cmd := osexec.Command(binary(t), args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PARSE_DMARC_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	return cmd
+}
+
 // run runs the binary and returns stdout, stderr and the exit code.
 func run(t *testing.T, stdin []byte, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(binary(t), args...)
-	cmd.Env = append(os.Environ(), "PARSE_DMARC_DB=") // no leakage from the caller
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd := exec(t, args...)
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
+	return runCmd(t, cmd)
+}
+
+// runCmd runs cmd and returns stdout, stderr and the exit code.
+func runCmd(t *testing.T, cmd *osexec.Cmd) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	code := 0
-	var ee *exec.ExitError
+	var ee *osexec.ExitError
 	if errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
@@ -292,8 +310,8 @@ func TestImport(t *testing.T) {
 		t.Fatalf("retry duplicated the entry: %s", out5)
 	}
 	// The environment variable names the database too.
-	cmd := exec.Command(binary(t), "import", filepath.Join(corpus, "aggregate", "rfc9990-sample.xml"))
-	cmd.Env = append(os.Environ(), "PARSE_DMARC_DB="+db)
+	cmd := exec(t, "import", filepath.Join(corpus, "aggregate", "rfc9990-sample.xml"))
+	cmd.Env = append(cmd.Env, "PARSE_DMARC_DB="+db)
 	b, err := cmd.Output()
 	if err != nil || !strings.Contains(string(b), "1 duplicate") {
 		t.Fatalf("%v: %s", err, b)

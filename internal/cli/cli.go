@@ -40,6 +40,7 @@ func commands() []command {
 		{"serve", "serve the API and ingest reports", runServe},
 		{"parse", "parse reports and print them as normalized JSON", runParse},
 		{"import", "parse reports and store them", runImport},
+		{"fetch", "fetch reports from an IMAP mailbox once", runFetch},
 		{"quarantine", "list, show or retry the inputs that could not be parsed", runQuarantine},
 		{"version", "print the version", runVersion},
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/dirsource"
+	"github.com/parse-dmarc/parse-dmarc/internal/imapsource"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/server"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
@@ -39,6 +40,8 @@ authentication, user "admin", over everything but /healthz and /readyz).
 	maxUpload := fs.Int64("max-upload", server.DefaultMaxUpload, "largest upload request in bytes")
 	watch := fs.String("watch", "", "a directory to import report files from; they are moved to its processed/ or invalid/ subdirectory")
 	watchEvery := fs.Duration("watch-interval", 30*time.Second, "how often the --watch directory is read")
+	imapf := addIMAPFlags(fs)
+	imapEvery := fs.Duration("imap-interval", 5*time.Minute, "how often the mailbox is read (IDLE brings new mail sooner when the server offers it)")
 	if code, ok := parseFlags(fs, &env, args); !ok {
 		return code
 	}
@@ -54,6 +57,15 @@ authentication, user "admin", over everything but /healthz and /readyz).
 	}
 	if *db == "" {
 		*db = filepath.Join(*data, "parse-dmarc.db")
+	}
+	var acct *imapsource.Account
+	if imapf.addr != "" {
+		a, err := imapf.account(env)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
+			return ExitUsage
+		}
+		acct = &a
 	}
 	return withStore(ctx, env, *db, func(st store.Store) int {
 		metrics := server.NewMetrics(st)
@@ -76,6 +88,9 @@ authentication, user "admin", over everything but /healthz and /readyz).
 				Observe: func(r ingest.Result) { metrics.Imported(sctx, st, r) }}
 			wg.Go(func() { dw.Run(sctx, *watchEvery) })
 			log.Info("watching a directory for reports", "dir", *watch, "every", *watchEvery)
+		}
+		if acct != nil {
+			wg.Go(func() { watchMailbox(sctx, st, srv.Importer, *acct, *imapEvery, log) })
 		}
 		err := listenAndServe(ctx, *addr, srv.Handler(), log)
 		stop()
