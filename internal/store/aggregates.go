@@ -86,19 +86,20 @@ func (t *Totals) dest() []any {
 		&t.FullyFailed, &t.DispositionNone, &t.DispositionQuarantine, &t.DispositionReject, &t.UniqueSources}
 }
 
-// where is the WHERE clause of f over the records table.
-func (f AggregateFilter) where() (string, []any) {
+// where is the WHERE clause of f over a table with a domain column and
+// the day column named (records: day; reports: date_begin).
+func (f AggregateFilter) where(day string) (string, []any) {
 	q, args := " WHERE 1 = 1", []any{}
 	if f.Domain != "" {
 		q += " AND domain = ?"
 		args = append(args, f.Domain)
 	}
 	if !f.Since.IsZero() {
-		q += " AND day >= ?"
+		q += " AND " + day + " >= ?"
 		args = append(args, f.Since.Unix())
 	}
 	if !f.Until.IsZero() {
-		q += " AND day < ?"
+		q += " AND " + day + " < ?"
 		args = append(args, f.Until.Unix())
 	}
 	return q, args
@@ -113,7 +114,7 @@ const week = "day - ((day / 86400 + 3) % 7) * 86400"
 
 func summary(ctx context.Context, run rowSource, f AggregateFilter) (Totals, error) {
 	var t Totals
-	w, args := f.where()
+	w, args := f.where("day")
 	err := run(ctx, "SELECT "+totalsColumns+" FROM records"+w, args, func(scan func(...any) error) error {
 		return scan(t.dest()...)
 	})
@@ -128,7 +129,7 @@ func timeline(ctx context.Context, run rowSource, f AggregateFilter, weekly bool
 	if weekly {
 		bucket = week
 	}
-	w, args := f.where()
+	w, args := f.where("day")
 	var out []TimelinePoint
 	q := "SELECT " + bucket + " AS bucket, " + totalsColumns + " FROM records" + w + " GROUP BY bucket ORDER BY bucket"
 	err := run(ctx, q, args, func(scan func(...any) error) error {
@@ -148,7 +149,7 @@ func timeline(ctx context.Context, run rowSource, f AggregateFilter, weekly bool
 }
 
 func topSources(ctx context.Context, run rowSource, f AggregateFilter, limit int) ([]SourceTotals, error) {
-	w, args := f.where()
+	w, args := f.where("day")
 	q := "SELECT source_ip, MIN(day), MAX(day), " + totalsColumns + " FROM records" + w +
 		" GROUP BY source_ip ORDER BY 4 DESC, source_ip LIMIT ?"
 	var out []SourceTotals
@@ -190,20 +191,9 @@ func domains(ctx context.Context, run rowSource) ([]DomainTotals, error) {
 }
 
 func reporters(ctx context.Context, run rowSource, f AggregateFilter) ([]ReporterTotals, error) {
-	q, args := "SELECT org_name, COUNT(*), CAST(COALESCE(SUM(message_count), 0) AS BIGINT) FROM reports WHERE 1 = 1", []any{}
-	if f.Domain != "" {
-		q += " AND domain = ?"
-		args = append(args, f.Domain)
-	}
-	if !f.Since.IsZero() {
-		q += " AND date_begin >= ?"
-		args = append(args, f.Since.Unix())
-	}
-	if !f.Until.IsZero() {
-		q += " AND date_begin < ?"
-		args = append(args, f.Until.Unix())
-	}
-	q += " GROUP BY org_name ORDER BY 3 DESC, org_name"
+	w, args := f.where("date_begin")
+	q := "SELECT org_name, COUNT(*), CAST(COALESCE(SUM(message_count), 0) AS BIGINT) FROM reports" + w +
+		" GROUP BY org_name ORDER BY 3 DESC, org_name"
 	var out []ReporterTotals
 	err := run(ctx, q, args, func(scan func(...any) error) error {
 		var r ReporterTotals
