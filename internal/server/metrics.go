@@ -62,8 +62,9 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// imported counts one importer result; nil Metrics count nothing.
-func (m *Metrics) imported(ctx context.Context, st store.Store, r ingest.Result) {
+// Imported counts one importer result, from any source (upload, directory,
+// mailbox); nil Metrics count nothing.
+func (m *Metrics) Imported(ctx context.Context, st store.Store, r ingest.Result) {
 	if m == nil {
 		return
 	}

@@ -70,7 +70,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		im := *s.Importer // a copy: Progress is this request's
 		im.Progress = func(res ingest.Result) {
 			f.Results = append(f.Results, resultView(res))
-			s.Metrics.imported(r.Context(), s.Store, res)
+			s.Metrics.Imported(r.Context(), s.Store, res)
 		}
 		_, err = im.ImportReader(r.Context(), "upload:"+name, part)
 		part.Close()
