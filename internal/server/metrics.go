@@ -80,12 +80,6 @@ func (m *Metrics) Imported(ctx context.Context, st store.Store, r ingest.Result)
 	m.messages.WithLabelValues("fail").Add(float64(rep.MessageCount - rep.PassCount))
 }
 
-// Imported is imported for other sources (the IMAP fetcher, the directory
-// watcher).
-func (m *Metrics) Imported(ctx context.Context, st store.Store, r ingest.Result) {
-	m.imported(ctx, st, r)
-}
-
 // complianceCollector computes parse_dmarc_compliance_ratio per policy
 // domain over the last complianceWindow when scraped.
 type complianceCollector struct{ st store.Store }
