@@ -15,8 +15,6 @@ const (
 	// DefaultMaxUpload is the largest upload request accepted: 64 MiB,
 	// room for a batch of compressed reports.
 	DefaultMaxUpload = 64 << 20
-	// requestTimeout bounds a request's work, uploads and exports apart.
-	requestTimeout = 30 * time.Second
 )
 
 // Server answers HTTP requests. Its fields are set before Handler is
