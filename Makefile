@@ -4,7 +4,7 @@ BIN       := bin/parse-dmarc
 GOFLAGS_B := -trimpath
 export CGO_ENABLED := 0
 
-.PHONY: all build run test lint bench fuzz clean
+.PHONY: all build run test lint bench fuzz clean ipdb
 
 all: build
 
@@ -38,6 +38,12 @@ FUZZTIME ?= 10m
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecoder$$' -fuzztime $(FUZZTIME) ./internal/aggregate
 	for f in FuzzWalk FuzzMail FuzzMbox; do $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./internal/ingest || exit 1; done
+
+# Offline IP data (ASN, organisation, country) for serve, from pinned npm
+# packages into $(DATA)/ipdb; skipped when those versions are installed.
+DATA ?= data
+ipdb:
+	sh scripts/ipdb.sh $(DATA)/ipdb
 
 clean:
 	rm -rf bin
