@@ -114,6 +114,10 @@ func (a Account) LogValue() slog.Value {
 	)
 }
 
+// Label is the account's name in logs, metrics and the source names of its
+// reports: Name, or by default Username@host.
+func (a Account) Label() string { return a.withDefaults().Name }
+
 // withDefaults fills in the defaults of the empty fields.
 func (a Account) withDefaults() Account {
 	if a.Mailbox == "" {

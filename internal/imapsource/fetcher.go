@@ -47,6 +47,13 @@ type Fetcher struct {
 	// quarantined (without its bytes) as too large and moved to the
 	// invalid folder.
 	MaxMessageSize int64
+	// Observe, when set, is called after every pass FetchOnce and Run
+	// make, failed ones included: a connection or login that fails is a
+	// failed pass. It runs on the goroutine of the pass and should return
+	// quickly. The reports of each message are told, as they are stored,
+	// to the Importer's Progress; the dry runs that work out the folder of
+	// a message an earlier pass imported but did not move are not.
+	Observe func(Pass)
 
 	// hook, in tests, is called between the steps of processing a message
 	// ("fetched", "imported", "marked", "copied", "moved"); its error
@@ -91,13 +98,16 @@ func (f *Fetcher) FetchOnce(ctx context.Context) (Result, error) {
 	if err := f.check(); err != nil {
 		return Result{}, err
 	}
+	start := time.Now()
 	cn, err := f.connect(ctx)
 	if err != nil {
+		f.observe(ctx, start, Result{}, err)
 		return Result{}, err
 	}
 	defer cn.close()
 	var res Result
 	err = f.pass(ctx, cn, &res)
+	f.observe(ctx, start, res, err)
 	return res, err
 }
 

@@ -68,15 +68,19 @@ func (f *Fetcher) Run(ctx context.Context, interval time.Duration) error {
 
 // session connects and makes passes until an error or the end of ctx.
 func (f *Fetcher) session(ctx context.Context, interval time.Duration, b *backoff) error {
+	start := time.Now()
 	cn, err := f.connect(ctx)
 	if err != nil {
+		f.observe(ctx, start, Result{}, err)
 		return err
 	}
 	defer cn.close()
 	a := f.account()
 	for {
 		var res Result
-		if err := f.pass(ctx, cn, &res); err != nil {
+		err := f.pass(ctx, cn, &res)
+		f.observe(ctx, start, res, err)
+		if err != nil {
 			return err
 		}
 		b.reset()
@@ -90,6 +94,7 @@ func (f *Fetcher) session(ctx context.Context, interval time.Duration, b *backof
 		if err := f.wait(ctx, cn, interval); err != nil {
 			return err
 		}
+		start = time.Now()
 	}
 }
 
