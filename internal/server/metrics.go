@@ -25,8 +25,8 @@ type Metrics struct {
 	reg           *prometheus.Registry
 	reports       *prometheus.CounterVec
 	messages      *prometheus.CounterVec
-	FetchDuration prometheus.Histogram
-	FetchErrors   prometheus.Counter
+	fetchDuration *prometheus.HistogramVec
+	fetchErrors   *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics; st feeds the compliance gauge.
@@ -41,17 +41,17 @@ func NewMetrics(st store.Store) *Metrics {
 			Name: "parse_dmarc_messages_total",
 			Help: "Messages in the reports imported by this process, by DMARC result (pass, fail).",
 		}, []string{"result"}),
-		FetchDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+		fetchDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "parse_dmarc_fetch_duration_seconds",
-			Help:    "Duration of mailbox fetch passes.",
+			Help:    "Duration of mailbox fetch passes, failed ones included, by IMAP account.",
 			Buckets: prometheus.ExponentialBuckets(0.1, 2, 12),
-		}),
-		FetchErrors: prometheus.NewCounter(prometheus.CounterOpts{
+		}, []string{"account"}),
+		fetchErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parse_dmarc_fetch_errors_total",
-			Help: "Mailbox fetch passes that failed.",
-		}),
+			Help: "Mailbox fetch passes that failed (network, login, server or store), by IMAP account.",
+		}, []string{"account"}),
 	}
-	m.reg.MustRegister(m.reports, m.messages, m.FetchDuration, m.FetchErrors,
+	m.reg.MustRegister(m.reports, m.messages, m.fetchDuration, m.fetchErrors,
 		&complianceCollector{st: st},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -78,6 +78,31 @@ func (m *Metrics) Imported(ctx context.Context, st store.Store, r ingest.Result)
 	}
 	m.messages.WithLabelValues("pass").Add(float64(rep.PassCount))
 	m.messages.WithLabelValues("fail").Add(float64(rep.MessageCount - rep.PassCount))
+}
+
+// FetchAccount creates the fetch series of an IMAP account at zero, so that
+// they are exposed before its first pass and the first failure is an
+// increase that rate() and increase() see. Accounts are few and fixed at
+// start (they label the series), so the labels stay bounded.
+func (m *Metrics) FetchAccount(account string) {
+	if m == nil {
+		return
+	}
+	m.fetchDuration.WithLabelValues(account)
+	m.fetchErrors.WithLabelValues(account)
+}
+
+// Fetched counts one mailbox fetch pass of account: its duration, and a
+// failure when err is not nil.
+func (m *Metrics) Fetched(account string, d time.Duration, err error) {
+	if m == nil {
+		return
+	}
+	m.fetchDuration.WithLabelValues(account).Observe(d.Seconds())
+	errs := m.fetchErrors.WithLabelValues(account) // exposed at zero
+	if err != nil {
+		errs.Inc()
+	}
 }
 
 // complianceCollector computes parse_dmarc_compliance_ratio per policy

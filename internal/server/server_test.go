@@ -33,7 +33,9 @@ func newServer(t *testing.T, auth *BasicAuth) (*httptest.Server, *store.SQLite) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	s := &Server{Store: st, Importer: &ingest.Importer{Store: st}, Auth: auth, Metrics: NewMetrics(st), Version: "test", MaxUpload: 4 << 20}
+	m := NewMetrics(st)
+	m.FetchAccount("test") // as serve does for each IMAP account
+	s := &Server{Store: st, Importer: &ingest.Importer{Store: st}, Auth: auth, Metrics: m, Version: "test", MaxUpload: 4 << 20}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	return ts, st
@@ -276,7 +278,7 @@ func TestReadyzAndMetrics(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{`parse_dmarc_reports_total{outcome="imported"} 1`, `parse_dmarc_messages_total{result="pass"}`,
-		"parse_dmarc_fetch_duration_seconds_count 0", "parse_dmarc_fetch_errors_total 0", "go_goroutines"} {
+		`parse_dmarc_fetch_duration_seconds_count{account="test"} 0`, `parse_dmarc_fetch_errors_total{account="test"} 0`, "go_goroutines"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %q", want)
 		}
