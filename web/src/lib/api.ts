@@ -1,0 +1,273 @@
+// The dashboard's client of the REST API (/api/v1, documented in
+// /api/v1/openapi.json). Every call returns parsed JSON or throws an
+// ApiError carrying the API's { error: { code, message } }.
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function get<T>(path: string, params?: Record<string, string | number | undefined>, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(url(path, params), { signal, headers: { Accept: 'application/json' } });
+  return decode<T>(res);
+}
+
+async function decode<T>(res: Response): Promise<T> {
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    throw new ApiError(res.status, 'bad_response', `the server answered ${res.status} with a body that is not JSON`);
+  }
+  if (!res.ok) {
+    const e = (body as { error?: { code?: string; message?: string } }).error;
+    throw new ApiError(res.status, e?.code ?? 'http_' + res.status, e?.message ?? res.statusText);
+  }
+  return body as T;
+}
+
+/** url builds an API URL, leaving out empty parameters. */
+export function url(path: string, params?: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params ?? {})) {
+    if (v !== undefined && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return '/api/v1' + path + (s ? '?' + s : '');
+}
+
+export interface Statistics {
+  total_messages: number;
+  dmarc_pass: number;
+  dkim_pass: number;
+  dkim_fail: number;
+  spf_pass: number;
+  spf_fail: number;
+  fully_aligned: number;
+  fully_failed: number;
+  disposition_none: number;
+  disposition_quarantine: number;
+  disposition_reject: number;
+  unique_sources: number;
+  pass_rate_dkim: number;
+  pass_rate_spf: number;
+  pass_rate_overall: number;
+}
+
+export interface TimelinePoint extends Statistics {
+  start: string; // YYYY-MM-DD
+}
+
+export interface Source extends Statistics {
+  source_ip: string;
+  first_seen: string;
+  last_seen: string;
+  // Present when the server has IP data (roadmap 1.6).
+  asn?: number;
+  org?: string;
+  country?: string;
+  hostname?: string;
+  classification?: Classification;
+}
+
+export interface Classification {
+  category: 'legitimate' | 'forwarding' | 'suspicious' | 'unknown';
+  confidence: number;
+  evidence: string[];
+}
+
+export interface Domain {
+  domain: string;
+  reports: number;
+  messages: number;
+  dmarc_pass: number;
+  pass_rate: number;
+  last_report: string;
+}
+
+export interface Reporter {
+  org_name: string;
+  reports: number;
+  messages: number;
+}
+
+export interface ValidationMessage {
+  error_type: string;
+  field?: string;
+  expected?: string;
+  actual?: string;
+  severity: 'error' | 'warning' | 'info';
+  action?: string;
+  occurrences?: number;
+  record_index?: number;
+}
+
+export interface Report {
+  id: number;
+  metadata: {
+    reporter: { org_name: string; email: string; extra_contact_info?: string };
+    report_id: string;
+    date_range: { begin: string; end: string; duration_hours: number };
+    errors?: string[];
+    generator?: string;
+  };
+  policy_published: {
+    domain: string;
+    adkim: string;
+    aspf: string;
+    policy: string;
+    subdomain_policy: string;
+    percentage: number;
+    nonexistent_subdomain_policy?: string;
+    testing?: string;
+    discovery_method?: string;
+  };
+  source: string;
+  sha256: string;
+  received_at: string;
+  validation_status: 'valid' | 'warnings' | 'errors';
+  validation_messages?: ValidationMessage[];
+  record_count: number;
+  message_count: number;
+  dmarc_pass: number;
+  dkim_pass: number;
+  spf_pass: number;
+  pass_rate: number;
+}
+
+export interface AuthResult {
+  domain: string;
+  selector?: string;
+  result: string;
+  scope?: string;
+  human_result?: string;
+}
+
+export interface ReportRecord {
+  source_ip: string;
+  count: number;
+  policy_evaluated: {
+    disposition: string;
+    dkim: string;
+    spf: string;
+    reasons?: { type: string; comment?: string }[];
+  };
+  identifiers: { header_from: string; envelope_from?: string; envelope_to?: string };
+  auth_results: { dkim: AuthResult[] | null; spf: AuthResult[] | null };
+}
+
+export interface ReportFilter {
+  domain?: string;
+  org?: string;
+  status?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface UploadResult {
+  name: string;
+  outcome: 'imported' | 'duplicate' | 'quarantined';
+  report_id?: number;
+  quarantine_id?: number;
+  records?: number;
+  validation_status?: string;
+  reason?: string;
+}
+
+export interface UploadFile {
+  file: string;
+  results: UploadResult[];
+  error?: { code: string; message: string };
+}
+
+export interface Range {
+  domain?: string;
+  since?: string;
+  until?: string;
+}
+
+export interface ScoreFactor {
+  name: string;
+  rate: number;
+  weight: number;
+  points: number;
+  hint: string;
+}
+
+export interface Score {
+  score: number;
+  grade: string;
+  zone: 'green' | 'yellow' | 'red' | 'grey';
+  confidence: 'high' | 'low';
+  confidence_reason?: string;
+  factors: ScoreFactor[];
+  policy: string;
+  multiplier: number;
+}
+
+export interface DomainScore {
+  domain: string;
+  messages: number;
+  pass_rate: number;
+  last_report: string;
+  score: Score;
+  trend: { direction: 'improving' | 'declining' | 'stable'; delta: number; previous?: number };
+  history: { day: string; score: number }[];
+  /** The sources with the most failing messages, at most 3. */
+  failing: Source[];
+}
+
+export const api = {
+  scores: (r: Range, signal?: AbortSignal) => get<{ domains: DomainScore[] }>('/scores', { ...r }, signal),
+  reports: (f: ReportFilter, signal?: AbortSignal) =>
+    get<{ reports: Report[]; next_cursor?: string }>('/reports', { ...f }, signal),
+  report: (id: number | string, signal?: AbortSignal) =>
+    get<{ report: Report; records: ReportRecord[] }>(`/reports/${id}`, undefined, signal),
+  summary: (r: Range, signal?: AbortSignal) => get<{ statistics: Statistics }>('/stats/summary', { ...r }, signal),
+  timeline: (r: Range & { bucket?: 'day' | 'week' }, signal?: AbortSignal) =>
+    get<{ bucket: string; points: TimelinePoint[] }>('/stats/timeline', { ...r }, signal),
+  sources: (r: Range & { limit?: number }, signal?: AbortSignal) =>
+    get<{ sources: Source[] }>('/stats/sources', { ...r }, signal),
+  domains: (signal?: AbortSignal) => get<{ domains: Domain[] }>('/domains', undefined, signal),
+  reporters: (r: Range, signal?: AbortSignal) => get<{ reporters: Reporter[] }>('/reporters', { ...r }, signal),
+};
+
+/**
+ * upload sends one file to POST /api/v1/reports, reporting progress
+ * (0..1) while the bytes go out. XMLHttpRequest, because fetch has no
+ * upload progress.
+ */
+export function upload(file: File, onProgress: (p: number) => void): Promise<UploadFile> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/v1/reports');
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'the upload did not reach the server'));
+    xhr.onload = () => {
+      let body: any;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        reject(new ApiError(xhr.status, 'bad_response', `the server answered ${xhr.status}`));
+        return;
+      }
+      if (xhr.status >= 400) {
+        reject(new ApiError(xhr.status, body?.error?.code ?? 'http_' + xhr.status, body?.error?.message ?? xhr.statusText));
+        return;
+      }
+      resolve(body.files[0]);
+    };
+    const form = new FormData();
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+}
