@@ -3,14 +3,16 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
 // The aggregate queries of the API: summary statistics, timeline, top
-// sources, domains and reporters. They are portable SQL over the records
-// table, whose denormalized domain and day columns (indexed together) make
-// a domain's period a range scan; both stores run the same text. For very
-// large stores, daily rollup tables maintained at ingest are the next step.
+// sources, domains and reporters, in portable SQL that both stores run.
+// Summary, Timeline and TopSources read the daily rollups (rollup.go), not
+// the records, so their cost grows with the days and source IPs a filter
+// covers rather than with the records; Domains and Reporters read the
+// reports' counters.
 
 // AggregateFilter selects the records of a domain (all when empty) whose
 // report began on a day in [Since, Until) (unbounded when zero).
@@ -66,20 +68,16 @@ type ReporterTotals struct {
 	Messages int64  `json:"messages"`
 }
 
-// totalsColumns are the SELECT expressions filling Totals, in its order.
-// CAST keeps PostgreSQL's SUM of BIGINT (numeric) an integer.
-const totalsColumns = `CAST(COALESCE(SUM(count), 0) AS BIGINT),
-	CAST(COALESCE(SUM(CASE WHEN dkim = 'pass' OR spf = 'pass' THEN count ELSE 0 END), 0) AS BIGINT),
-	CAST(COALESCE(SUM(CASE WHEN dkim = 'pass' THEN count ELSE 0 END), 0) AS BIGINT),
-	CAST(COALESCE(SUM(CASE WHEN dkim = 'fail' THEN count ELSE 0 END), 0) AS BIGINT),
-	CAST(COALESCE(SUM(CASE WHEN spf = 'pass' THEN count ELSE 0 END), 0) AS BIGINT),
-	CAST(COALESCE(SUM(CASE WHEN spf = 'fail' THEN count ELSE 0 END), 0) AS BIGINT),
-	CAST(COALESCE(SUM(CASE WHEN dkim = 'pass' AND spf = 'pass' THEN count ELSE 0 END), 0) AS BIGINT),
-	CAST(COALESCE(SUM(CASE WHEN dkim = 'fail' AND spf = 'fail' THEN count ELSE 0 END), 0) AS BIGINT),
-	CAST(COALESCE(SUM(CASE WHEN disposition IN ('none', 'pass') THEN count ELSE 0 END), 0) AS BIGINT),
-	CAST(COALESCE(SUM(CASE WHEN disposition = 'quarantine' THEN count ELSE 0 END), 0) AS BIGINT),
-	CAST(COALESCE(SUM(CASE WHEN disposition = 'reject' THEN count ELSE 0 END), 0) AS BIGINT),
-	COUNT(DISTINCT source_ip)`
+// rollupTotals are the SELECT expressions filling Totals from the counter
+// columns of a rollup table, in its order, UniqueSources left out. CAST
+// keeps PostgreSQL's SUM of BIGINT (numeric) an integer.
+var rollupTotals = func() string {
+	cols := make([]string, len(counterColumns))
+	for i, c := range counterColumns {
+		cols[i] = "CAST(COALESCE(SUM(" + c + "), 0) AS BIGINT)"
+	}
+	return strings.Join(cols, ", ")
+}()
 
 func (t *Totals) dest() []any {
 	return []any{&t.Messages, &t.DMARCPass, &t.DKIMPass, &t.DKIMFail, &t.SPFPass, &t.SPFFail, &t.FullyAligned,
@@ -105,6 +103,20 @@ func (f AggregateFilter) where(day string) (string, []any) {
 	return q, args
 }
 
+// sourcesWhere is the WHERE clause of f over rollup_sources. Without a
+// domain it lists every domain (read from rollup_days, one row per domain
+// and day) so that a day range stays one range of the primary key (domain,
+// day, source_ip) per domain, as both databases plan an IN list, instead of
+// a scan of the whole table; an index on day would cost every upsert
+// instead.
+func (f AggregateFilter) sourcesWhere() (string, []any) {
+	w, args := f.where("day")
+	if f.Domain == "" {
+		w += " AND domain IN (SELECT DISTINCT domain FROM rollup_days)"
+	}
+	return w, args
+}
+
 // rowSource runs a portable query (? placeholders) and calls each with the
 // scan function of every row; each store provides one.
 type rowSource func(ctx context.Context, q string, args []any, each func(scan func(dest ...any) error) error) error
@@ -112,10 +124,14 @@ type rowSource func(ctx context.Context, q string, args []any, each func(scan fu
 // week is the SQL of a day's Monday: 1970-01-01 was a Thursday.
 const week = "day - ((day / 86400 + 3) % 7) * 86400"
 
+// summary sums the day rows of f and counts the distinct IPs of its source
+// rows.
 func summary(ctx context.Context, run rowSource, f AggregateFilter) (Totals, error) {
 	var t Totals
 	w, args := f.where("day")
-	err := run(ctx, "SELECT "+totalsColumns+" FROM records"+w, args, func(scan func(...any) error) error {
+	sw, sargs := f.sourcesWhere()
+	q := "SELECT " + rollupTotals + ", (SELECT COUNT(DISTINCT source_ip) FROM rollup_sources" + sw + ") FROM rollup_days" + w
+	err := run(ctx, q, append(sargs, args...), func(scan func(...any) error) error {
 		return scan(t.dest()...)
 	})
 	if err != nil {
@@ -124,15 +140,21 @@ func summary(ctx context.Context, run rowSource, f AggregateFilter) (Totals, err
 	return t, nil
 }
 
+// timeline joins the day rows summed per bucket with the distinct IPs of
+// the source rows per bucket. Both have the same buckets: a day has a row in
+// rollup_days exactly when it has some in rollup_sources.
 func timeline(ctx context.Context, run rowSource, f AggregateFilter, weekly bool) ([]TimelinePoint, error) {
 	bucket := "day"
 	if weekly {
 		bucket = week
 	}
 	w, args := f.where("day")
+	sw, sargs := f.sourcesWhere()
 	var out []TimelinePoint
-	q := "SELECT " + bucket + " AS bucket, " + totalsColumns + " FROM records" + w + " GROUP BY bucket ORDER BY bucket"
-	err := run(ctx, q, args, func(scan func(...any) error) error {
+	q := "SELECT d.*, s.n FROM (SELECT " + bucket + " AS bucket, " + rollupTotals + " FROM rollup_days" + w +
+		" GROUP BY bucket) d JOIN (SELECT " + bucket + " AS bucket, COUNT(DISTINCT source_ip) AS n FROM rollup_sources" + sw +
+		" GROUP BY bucket) s ON s.bucket = d.bucket ORDER BY d.bucket"
+	err := run(ctx, q, append(args, sargs...), func(scan func(...any) error) error {
 		var p TimelinePoint
 		var start int64
 		if err := scan(append([]any{&start}, p.dest()...)...); err != nil {
@@ -148,9 +170,10 @@ func timeline(ctx context.Context, run rowSource, f AggregateFilter, weekly bool
 	return out, nil
 }
 
+// topSources groups the source rows of f by IP.
 func topSources(ctx context.Context, run rowSource, f AggregateFilter, limit int) ([]SourceTotals, error) {
-	w, args := f.where("day")
-	q := "SELECT source_ip, MIN(day), MAX(day), " + totalsColumns + " FROM records" + w +
+	w, args := f.sourcesWhere()
+	q := "SELECT source_ip, MIN(day), MAX(day), " + rollupTotals + ", 1 FROM rollup_sources" + w +
 		" GROUP BY source_ip ORDER BY 4 DESC, source_ip LIMIT ?"
 	var out []SourceTotals
 	err := run(ctx, q, append(args, limit), func(scan func(...any) error) error {
@@ -160,7 +183,6 @@ func topSources(ctx context.Context, run rowSource, f AggregateFilter, limit int
 			return err
 		}
 		st.FirstSeen, st.LastSeen = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
-		st.UniqueSources = 1
 		out = append(out, st)
 		return nil
 	})

@@ -29,4 +29,11 @@
 // Each record row repeats its report's policy domain and the UTC day its
 // report's date range begins, so per-domain, per-day and per-source queries
 // need no join.
+//
+// Summary, Timeline and TopSources read daily rollups maintained at ingest
+// in the report's transaction (rollup.go): the Totals counters per (domain,
+// day) and per (domain, day, source IP). Only ingest maintains them: a
+// future feature deleting records or reports (retention) must subtract
+// what it deletes from both rollup tables, or rebuild their rows for the
+// affected domains and days from the records, in the same transaction.
 package store

@@ -112,6 +112,71 @@ CREATE TABLE imap_seen (
 	PRIMARY KEY (account, mailbox, uidvalidity, uid)
 ) WITHOUT ROWID;
 `},
+	{version: 5, name: "rollups", sql: `
+-- Daily rollups of records, maintained at ingest (rollup.go).
+CREATE TABLE rollup_days (
+	domain TEXT NOT NULL,
+	day INTEGER NOT NULL,
+	messages INTEGER NOT NULL,
+	dmarc_pass INTEGER NOT NULL,
+	dkim_pass INTEGER NOT NULL,
+	dkim_fail INTEGER NOT NULL,
+	spf_pass INTEGER NOT NULL,
+	spf_fail INTEGER NOT NULL,
+	fully_aligned INTEGER NOT NULL,
+	fully_failed INTEGER NOT NULL,
+	disposition_none INTEGER NOT NULL, -- DMARCbis "pass" included
+	disposition_quarantine INTEGER NOT NULL,
+	disposition_reject INTEGER NOT NULL,
+	PRIMARY KEY (domain, day)
+) WITHOUT ROWID;
+CREATE TABLE rollup_sources (
+	domain TEXT NOT NULL,
+	day INTEGER NOT NULL,
+	source_ip TEXT NOT NULL,
+	messages INTEGER NOT NULL,
+	dmarc_pass INTEGER NOT NULL,
+	dkim_pass INTEGER NOT NULL,
+	dkim_fail INTEGER NOT NULL,
+	spf_pass INTEGER NOT NULL,
+	spf_fail INTEGER NOT NULL,
+	fully_aligned INTEGER NOT NULL,
+	fully_failed INTEGER NOT NULL,
+	disposition_none INTEGER NOT NULL, -- DMARCbis "pass" included
+	disposition_quarantine INTEGER NOT NULL,
+	disposition_reject INTEGER NOT NULL,
+	PRIMARY KEY (domain, day, source_ip)
+) WITHOUT ROWID;
+-- Backfill from the records stored before.
+INSERT INTO rollup_days (domain, day, messages, dmarc_pass, dkim_pass, dkim_fail, spf_pass, spf_fail,
+	fully_aligned, fully_failed, disposition_none, disposition_quarantine, disposition_reject)
+SELECT domain, day, SUM(count),
+	SUM(CASE WHEN dkim = 'pass' OR spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN spf = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'pass' AND spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'fail' AND spf = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition IN ('none', 'pass') THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition = 'quarantine' THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition = 'reject' THEN count ELSE 0 END)
+FROM records GROUP BY domain, day;
+INSERT INTO rollup_sources (domain, day, source_ip, messages, dmarc_pass, dkim_pass, dkim_fail, spf_pass, spf_fail,
+	fully_aligned, fully_failed, disposition_none, disposition_quarantine, disposition_reject)
+SELECT domain, day, source_ip, SUM(count),
+	SUM(CASE WHEN dkim = 'pass' OR spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN spf = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'pass' AND spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'fail' AND spf = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition IN ('none', 'pass') THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition = 'quarantine' THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition = 'reject' THEN count ELSE 0 END)
+FROM records GROUP BY domain, day, source_ip;
+`},
 }
 
 const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (

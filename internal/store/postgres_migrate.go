@@ -106,6 +106,71 @@ CREATE TABLE imap_seen (
 	PRIMARY KEY (account, mailbox, uidvalidity, uid)
 );
 `},
+	{version: 5, name: "rollups", sql: `
+-- Daily rollups of records, maintained at ingest (rollup.go).
+CREATE TABLE rollup_days (
+	domain TEXT NOT NULL,
+	day BIGINT NOT NULL,
+	messages BIGINT NOT NULL,
+	dmarc_pass BIGINT NOT NULL,
+	dkim_pass BIGINT NOT NULL,
+	dkim_fail BIGINT NOT NULL,
+	spf_pass BIGINT NOT NULL,
+	spf_fail BIGINT NOT NULL,
+	fully_aligned BIGINT NOT NULL,
+	fully_failed BIGINT NOT NULL,
+	disposition_none BIGINT NOT NULL, -- DMARCbis "pass" included
+	disposition_quarantine BIGINT NOT NULL,
+	disposition_reject BIGINT NOT NULL,
+	PRIMARY KEY (domain, day)
+);
+CREATE TABLE rollup_sources (
+	domain TEXT NOT NULL,
+	day BIGINT NOT NULL,
+	source_ip TEXT NOT NULL,
+	messages BIGINT NOT NULL,
+	dmarc_pass BIGINT NOT NULL,
+	dkim_pass BIGINT NOT NULL,
+	dkim_fail BIGINT NOT NULL,
+	spf_pass BIGINT NOT NULL,
+	spf_fail BIGINT NOT NULL,
+	fully_aligned BIGINT NOT NULL,
+	fully_failed BIGINT NOT NULL,
+	disposition_none BIGINT NOT NULL, -- DMARCbis "pass" included
+	disposition_quarantine BIGINT NOT NULL,
+	disposition_reject BIGINT NOT NULL,
+	PRIMARY KEY (domain, day, source_ip)
+);
+-- Backfill from the records stored before.
+INSERT INTO rollup_days (domain, day, messages, dmarc_pass, dkim_pass, dkim_fail, spf_pass, spf_fail,
+	fully_aligned, fully_failed, disposition_none, disposition_quarantine, disposition_reject)
+SELECT domain, day, SUM(count),
+	SUM(CASE WHEN dkim = 'pass' OR spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN spf = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'pass' AND spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'fail' AND spf = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition IN ('none', 'pass') THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition = 'quarantine' THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition = 'reject' THEN count ELSE 0 END)
+FROM records GROUP BY domain, day;
+INSERT INTO rollup_sources (domain, day, source_ip, messages, dmarc_pass, dkim_pass, dkim_fail, spf_pass, spf_fail,
+	fully_aligned, fully_failed, disposition_none, disposition_quarantine, disposition_reject)
+SELECT domain, day, source_ip, SUM(count),
+	SUM(CASE WHEN dkim = 'pass' OR spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN spf = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'pass' AND spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'fail' AND spf = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition IN ('none', 'pass') THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition = 'quarantine' THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition = 'reject' THEN count ELSE 0 END)
+FROM records GROUP BY domain, day, source_ip;
+`},
 }
 
 const createPostgresSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -52,14 +52,16 @@ func (p *Postgres) BeginReport(ctx context.Context, in Incoming) (ReportTx, erro
 		}
 		return nil, errors.Join(fmt.Errorf("insert report: %w", err), rbErr)
 	}
+	domain, day := pgText(pp.Domain), md.DateRange.Begin.UTC().Truncate(24*time.Hour).Unix()
 	t := &pgReportTx{
 		p:      p,
 		tx:     tx,
 		id:     id,
-		domain: pgText(pp.Domain),
-		day:    md.DateRange.Begin.UTC().Truncate(24 * time.Hour).Unix(),
+		domain: domain,
+		day:    day,
 		sha:    pgText(in.SHA256),
 		args:   make([]any, 0, p.batch*recordColumnCount),
+		roll:   newRollups(domain, day),
 	}
 	// Under mu: when ctx is done already, f runs at once and must find
 	// t.stop set.
@@ -101,9 +103,16 @@ type pgReportTx struct {
 	pending int   // rows in args
 	buf     []byte
 	tally   tally
+	roll    *rollups
 
 	err  error // the first failure: the transaction is unusable after it
 	done bool
+}
+
+// exec is the execer of the report's rollups.
+func (t *pgReportTx) exec(ctx context.Context, q string, args ...any) error {
+	_, err := t.tx.Exec(ctx, rebind(q), args...)
+	return err
 }
 
 // end marks the transaction done and rolls it back; it is a no-op once
@@ -142,6 +151,9 @@ func (t *pgReportTx) commit(ctx context.Context, sum Summary) error {
 		return fmt.Errorf("commit report: %w", err)
 	}
 	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	if err := t.roll.flush(ctx, t.exec); err != nil {
 		return err
 	}
 	msgs, err := jsonColumn(sum.Messages, len(sum.Messages))

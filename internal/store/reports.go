@@ -73,14 +73,16 @@ func (s *SQLite) BeginReport(ctx context.Context, in Incoming) (ReportTx, error)
 		}
 		return nil, errors.Join(fmt.Errorf("insert report: %w", err), ignoreTxDone(rbErr))
 	}
+	day := md.DateRange.Begin.UTC().Truncate(24 * time.Hour).Unix()
 	return &sqliteReportTx{
 		s:      s,
 		tx:     tx,
 		id:     id,
 		domain: pp.Domain,
-		day:    md.DateRange.Begin.UTC().Truncate(24 * time.Hour).Unix(),
+		day:    day,
 		sha:    in.SHA256,
 		args:   make([]any, 0, s.batch*recordColumnCount),
+		roll:   newRollups(pp.Domain, day),
 	}, nil
 }
 
@@ -99,9 +101,16 @@ type sqliteReportTx struct {
 	pending int       // rows in args
 	buf     []byte    // scratch for JSON columns
 	tally   tally
+	roll    *rollups
 
 	err  error // the first failure: the transaction is unusable after it
 	done bool
+}
+
+// exec is the execer of the report's rollups.
+func (t *sqliteReportTx) exec(ctx context.Context, q string, args ...any) error {
+	_, err := t.tx.ExecContext(ctx, q, args...)
+	return err
 }
 
 // Commit implements ReportTx. On failure the transaction is rolled back.
@@ -125,6 +134,9 @@ func (t *sqliteReportTx) commit(ctx context.Context, sum Summary) error {
 		return fmt.Errorf("commit report: %w", err)
 	}
 	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	if err := t.roll.flush(ctx, t.exec); err != nil {
 		return err
 	}
 	msgs, err := jsonColumn(sum.Messages, len(sum.Messages))

@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/parse-dmarc/parse-dmarc/internal/aggregate"
+)
+
+// Daily rollups. The aggregate queries (Summary, Timeline, TopSources) read
+// two tables maintained at ingest instead of the records table:
+//
+//   - rollup_days: the counters of Totals per (domain, day), one row per
+//     policy domain and UTC day, whatever the number of records. Summary
+//     and Timeline sum their counters from it.
+//   - rollup_sources: the same counters per (domain, day, source_ip). Top
+//     sources group it by source IP, and the UniqueSources of Summary and
+//     Timeline count its distinct IPs, which cannot be summed from daily
+//     counts.
+//
+// Both are written in the report's own transaction (ReportTx), so a report
+// and its rollups are stored together or not at all. A report has one domain
+// and one day, so its rollups are accumulated in memory per source IP and
+// upserted (INSERT ... ON CONFLICT DO UPDATE adding the counters, which
+// SQLite and PostgreSQL both accept) at Commit, or earlier when more than
+// maxRollupSources IPs are pending. Nothing else maintains them: a feature
+// that deletes records or reports (retention) must subtract the deleted
+// counters from both tables or rebuild the affected (domain, day) rows from
+// records, or the statistics will keep counting what is gone.
+
+// maxRollupSources bounds the source IPs a ReportTx accumulates before it
+// upserts them, so memory stays bounded (about 200 bytes an IP) however
+// many distinct IPs a report names. Real reports name a few thousand at
+// most; only a pathological one flushes early.
+const maxRollupSources = 65536
+
+// rollupBatch is the number of rows per upsert statement: 14 parameters a
+// row stays below SQLite's limit of 32766 bound parameters, and a report's
+// rollups are few compared with its records, so the size barely matters.
+const rollupBatch = 256
+
+// counters are the counters of Totals (all but UniqueSources), weighted by
+// record count as totalsColumns computes them.
+type counters struct {
+	messages, dmarcPass, dkimPass, dkimFail, spfPass, spfFail, fullyAligned, fullyFailed,
+	dispNone, dispQuarantine, dispReject int64
+}
+
+// counterColumns are the rollup tables' counter columns, in the order of
+// counters and of Totals.
+var counterColumns = []string{"messages", "dmarc_pass", "dkim_pass", "dkim_fail", "spf_pass", "spf_fail",
+	"fully_aligned", "fully_failed", "disposition_none", "disposition_quarantine", "disposition_reject"}
+
+func (c *counters) add(r *aggregate.Record) {
+	n, pe := r.Count, &r.PolicyEvaluated
+	dkim, spf := pe.DKIM == "pass", pe.SPF == "pass"
+	dkimFail, spfFail := pe.DKIM == "fail", pe.SPF == "fail"
+	c.messages += n
+	if dkim || spf {
+		c.dmarcPass += n
+	}
+	if dkim {
+		c.dkimPass += n
+	} else if dkimFail {
+		c.dkimFail += n
+	}
+	if spf {
+		c.spfPass += n
+	} else if spfFail {
+		c.spfFail += n
+	}
+	if dkim && spf {
+		c.fullyAligned += n
+	}
+	if dkimFail && spfFail {
+		c.fullyFailed += n
+	}
+	switch pe.Disposition {
+	case "none", "pass":
+		c.dispNone += n
+	case "quarantine":
+		c.dispQuarantine += n
+	case "reject":
+		c.dispReject += n
+	}
+}
+
+func (c *counters) appendArgs(args []any) []any {
+	return append(args, c.messages, c.dmarcPass, c.dkimPass, c.dkimFail, c.spfPass, c.spfFail,
+		c.fullyAligned, c.fullyFailed, c.dispNone, c.dispQuarantine, c.dispReject)
+}
+
+// execer runs a statement of portable SQL (? placeholders) in a report's
+// transaction; each store provides one.
+type execer func(ctx context.Context, q string, args ...any) error
+
+// rollups accumulates the rollups of one report.
+type rollups struct {
+	domain  string
+	day     int64
+	records int64 // records added: a report without any adds no day row
+	total   counters
+	sources map[string]*counters // by source IP as stored
+	limit   int                  // of sources before an early flush: maxRollupSources
+	args    []any                // scratch for the upserts
+}
+
+func newRollups(domain string, day int64) *rollups {
+	return &rollups{domain: domain, day: day, sources: make(map[string]*counters), limit: maxRollupSources}
+}
+
+// add counts r, whose source IP is stored as ip.
+func (u *rollups) add(ctx context.Context, exec execer, ip string, r *aggregate.Record) error {
+	u.records++
+	u.total.add(r)
+	c := u.sources[ip]
+	if c == nil {
+		if len(u.sources) >= u.limit {
+			if err := u.flushSources(ctx, exec); err != nil {
+				return err
+			}
+		}
+		c = new(counters)
+		u.sources[ip] = c
+	}
+	c.add(r)
+	return nil
+}
+
+// flush upserts everything accumulated: the sources, then the day row.
+// Every transaction takes its row locks in that order and the sources in
+// IP order, so two PostgreSQL transactions storing reports of the same
+// domain and day wait for each other instead of deadlocking. (A report
+// flushing early, with more than maxRollupSources IPs, takes them in
+// several sorted runs; a deadlock is then possible, and PostgreSQL breaks it
+// by failing one of the two reports, which its importer can retry.)
+func (u *rollups) flush(ctx context.Context, exec execer) error {
+	if err := u.flushSources(ctx, exec); err != nil {
+		return err
+	}
+	if u.records == 0 {
+		return nil
+	}
+	args := u.total.appendArgs(append(u.args[:0], u.domain, u.day))
+	if err := exec(ctx, upsertRollupSQL("rollup_days", []string{"domain", "day"}, 1), args...); err != nil {
+		return fmt.Errorf("update daily rollup: %w", err)
+	}
+	u.total = counters{}
+	u.records = 0
+	return nil
+}
+
+func (u *rollups) flushSources(ctx context.Context, exec execer) error {
+	ips := make([]string, 0, len(u.sources))
+	for ip := range u.sources {
+		ips = append(ips, ip)
+	}
+	slices.Sort(ips)
+	keys := []string{"domain", "day", "source_ip"}
+	for len(ips) > 0 {
+		n := min(len(ips), rollupBatch)
+		args := u.args[:0]
+		for _, ip := range ips[:n] {
+			args = u.sources[ip].appendArgs(append(args, u.domain, u.day, ip))
+		}
+		if err := exec(ctx, upsertRollupSQL("rollup_sources", keys, n), args...); err != nil {
+			return fmt.Errorf("update source rollup: %w", err)
+		}
+		clear(args)
+		u.args = args[:0]
+		ips = ips[n:]
+	}
+	clear(u.sources)
+	return nil
+}
+
+// upsertRollupSQL is a multi-row upsert of n rows into a rollup table keyed
+// by keys: existing rows get the new counters added.
+func upsertRollupSQL(table string, keys []string, n int) string {
+	cols := append(slices.Clone(keys), counterColumns...)
+	row := "(" + strings.Repeat("?, ", len(cols)-1) + "?)"
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(" ON CONFLICT (" + strings.Join(keys, ", ") + ") DO UPDATE SET ")
+	for i, c := range counterColumns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c + " = " + table + "." + c + " + excluded." + c)
+	}
+	return b.String()
+}
