@@ -8,6 +8,7 @@ import (
 
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
+	"github.com/parse-dmarc/parse-dmarc/web"
 )
 
 // Defaults of Server fields.
@@ -31,6 +32,9 @@ type Server struct {
 	MaxUpload int64
 	// Version is reported by /api/v1/version.
 	Version string
+	// UI serves the dashboard at every path the API does not claim;
+	// default the dashboard embedded in the binary (package web).
+	UI http.Handler
 }
 
 func (s *Server) log() *slog.Logger {
@@ -60,7 +64,11 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
-	api.HandleFunc("GET /{$}", s.home)
+	ui := s.UI
+	if ui == nil {
+		ui = web.Handler()
+	}
+	api.Handle("/", ui)
 	if s.Metrics != nil {
 		api.Handle("GET /metrics", s.Metrics.Handler())
 	}
@@ -108,12 +116,4 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) version(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"version": s.Version})
-}
-
-// home is a placeholder until the dashboard is embedded.
-func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Write([]byte(`<!doctype html><meta charset="utf-8"><title>Parse DMARC</title>
-<h1>Parse DMARC</h1><p>The API is at <a href="/api/v1/openapi.json">/api/v1</a>.
-The dashboard is not built into this binary yet.</p>`))
 }
