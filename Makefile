@@ -32,6 +32,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./cmd/parsebench
 	$(GO) run ./cmd/storebench
+	$(GO) run ./cmd/apibench
 
 # Each fuzz target for FUZZTIME (default 10m).
 FUZZTIME ?= 10m
