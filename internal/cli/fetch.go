@@ -5,22 +5,23 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/imapsource"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
+	"github.com/parse-dmarc/parse-dmarc/internal/server"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
 )
 
-// imapFlags are the flags of one IMAP account, shared by fetch and serve.
-// The password comes only from PARSE_DMARC_IMAP_PASSWORD or the file named
-// by PARSE_DMARC_IMAP_PASSWORD_FILE (or the --config file), never from the
-// command line, where other users of the host could read it.
+// imapFlags are the flags of one IMAP account, and the names of further
+// accounts (see accounts), shared by fetch and serve. Passwords come only
+// from PARSE_DMARC_IMAP_PASSWORD or the file named by
+// PARSE_DMARC_IMAP_PASSWORD_FILE (or the --config file), never from the
+// command line, where other users of the host could read them.
 type imapFlags struct {
 	addr, user, mode, mailbox, processed, invalid string
 	insecure                                      bool
+	names                                         string
 }
 
 func addIMAPFlags(fs *flag.FlagSet) *imapFlags {
@@ -32,6 +33,7 @@ func addIMAPFlags(fs *flag.FlagSet) *imapFlags {
 	fs.StringVar(&f.processed, "imap-processed", imapsource.DefaultProcessedFolder, "folder processed messages are moved to")
 	fs.StringVar(&f.invalid, "imap-invalid", imapsource.DefaultInvalidFolder, "folder messages with unparsable content are moved to")
 	fs.BoolVar(&f.insecure, "imap-insecure-skip-verify", false, "accept any server certificate (exposes the password to a man in the middle)")
+	fs.StringVar(&f.names, "imap-accounts", "", "names of further IMAP accounts, comma-separated, each set by PARSE_DMARC_IMAP_<NAME>_* variables (see above)")
 	return f
 }
 
@@ -41,13 +43,9 @@ func (f *imapFlags) account(env Env) (imapsource.Account, error) {
 	if err != nil {
 		return imapsource.Account{}, err
 	}
-	pw := env.Getenv("PARSE_DMARC_IMAP_PASSWORD")
-	if file := env.Getenv("PARSE_DMARC_IMAP_PASSWORD_FILE"); pw == "" && file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return imapsource.Account{}, fmt.Errorf("IMAP password file: %w", err)
-		}
-		pw = strings.TrimRight(string(b), "\r\n")
+	pw, err := secret(env, "PARSE_DMARC_IMAP_PASSWORD")
+	if err != nil {
+		return imapsource.Account{}, fmt.Errorf("IMAP password: %w", err)
 	}
 	if f.user == "" || pw == "" {
 		return imapsource.Account{}, fmt.Errorf("--imap-addr needs --imap-user and PARSE_DMARC_IMAP_PASSWORD (or PARSE_DMARC_IMAP_PASSWORD_FILE)")
@@ -61,47 +59,65 @@ func runFetch(ctx context.Context, env Env, args []string) int {
 		`Fetch the reports in an IMAP mailbox once and exit (for cron). Each message is
 imported, then moved to the processed folder, or to the invalid folder when
 anything in it could not be parsed; nothing is deleted, and a message is moved
-only after its reports are stored.`)
+only after its reports are stored. Every account is fetched once, one after the
+other, with a summary line each; the exit status is 1 when any failed.
+
+`+accountsHelp)
 	db := fs.String("db", defaultDB, "database: a SQLite file or a postgres:// URL")
 	im := addIMAPFlags(fs)
 	if code, ok := parseFlags(fs, &env, args); !ok {
 		return code
 	}
-	if fs.NArg() > 0 || im.addr == "" {
+	if fs.NArg() > 0 {
 		fs.Usage()
 		return ExitUsage
 	}
-	acct, err := im.account(env)
+	accts, err := im.accounts(env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
 		return ExitUsage
 	}
+	if len(accts) == 0 {
+		fmt.Fprintln(env.Stderr, "parse-dmarc: fetch: no mailbox: set --imap-addr or --imap-accounts")
+		fs.Usage()
+		return ExitUsage
+	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
 	return withStore(ctx, env, *db, func(st store.Store) int {
-		unlock, ok, err := st.TryLock(ctx, lockName(acct))
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
-			return ExitFail
+		code := ExitOK
+		for _, a := range accts {
+			if !fetchAccount(ctx, env, st, a, log) {
+				code = ExitFail
+			}
 		}
-		defer unlock()
-		if !ok {
-			fmt.Fprintf(env.Stderr, "parse-dmarc: another process is fetching %s; try later\n", acct)
-			return ExitFail
-		}
-		f := &imapsource.Fetcher{Account: acct, Importer: &ingest.Importer{Store: st, Log: log}, Tracker: st, Log: log}
-		start := time.Now()
-		res, err := f.FetchOnce(ctx)
-		fmt.Fprintf(env.Stdout, "%d messages (%d resumed): %d processed, %d invalid; reports %d new, %d duplicate, %d quarantined; %d records in %.2fs\n",
-			res.Messages, res.Resumed, res.Processed, res.Invalid, res.Imported, res.Duplicates, res.Quarantined, res.Records, time.Since(start).Seconds())
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "parse-dmarc: fetch: %v\n", err)
-			return ExitFail
-		}
-		if res.Errors > 0 || res.Quarantined > 0 {
-			return ExitFail
-		}
-		return ExitOK
+		return code
 	})
+}
+
+// fetchAccount makes one pass over the mailbox of a, under its store lock,
+// and prints a summary line. It reports whether everything went through:
+// no failure, no message the server refused, nothing quarantined.
+func fetchAccount(ctx context.Context, env Env, st store.Store, a imapsource.Account, log *slog.Logger) bool {
+	unlock, ok, err := st.TryLock(ctx, lockName(a))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "parse-dmarc: %s: %v\n", a.Label(), err)
+		return false
+	}
+	defer unlock()
+	if !ok {
+		fmt.Fprintf(env.Stderr, "parse-dmarc: another process is fetching %s; try later\n", a)
+		return false
+	}
+	f := &imapsource.Fetcher{Account: a, Importer: &ingest.Importer{Store: st, Log: log}, Tracker: st, Log: log}
+	start := time.Now()
+	res, err := f.FetchOnce(ctx)
+	fmt.Fprintf(env.Stdout, "%s: %d messages (%d resumed): %d processed, %d invalid; reports %d new, %d duplicate, %d quarantined; %d records in %.2fs\n",
+		a.Label(), res.Messages, res.Resumed, res.Processed, res.Invalid, res.Imported, res.Duplicates, res.Quarantined, res.Records, time.Since(start).Seconds())
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "parse-dmarc: fetch %s: %v\n", a.Label(), err)
+		return false
+	}
+	return res.Errors == 0 && res.Quarantined == 0
 }
 
 // lockName is the store lock that keeps two replicas off one mailbox.
@@ -111,8 +127,12 @@ func lockName(a imapsource.Account) string {
 
 // watchMailbox runs a Fetcher for acct until ctx ends, while holding the
 // mailbox's store lock: replicas sharing a PostgreSQL store wait, polling
-// for the lock, while the holder fetches.
-func watchMailbox(ctx context.Context, st store.Store, im *ingest.Importer, acct imapsource.Account, interval time.Duration, log *slog.Logger) {
+// for the lock, while the holder fetches. Every pass is timed and counted in
+// m, and every report it imports (nil m counts nothing).
+func watchMailbox(ctx context.Context, st store.Store, im *ingest.Importer, acct imapsource.Account, interval time.Duration, m *server.Metrics, log *slog.Logger) {
+	counted := *im // a copy: Progress is this account's
+	counted.Progress = func(r ingest.Result) { m.Imported(ctx, st, r) }
+	m.FetchAccount(acct.Label())
 	for {
 		unlock, ok, err := st.TryLock(ctx, lockName(acct))
 		if err != nil {
@@ -120,7 +140,8 @@ func watchMailbox(ctx context.Context, st store.Store, im *ingest.Importer, acct
 		}
 		if ok {
 			log.Info("fetching the mailbox", "account", acct, "every", interval)
-			f := &imapsource.Fetcher{Account: acct, Importer: im, Tracker: st, Log: log}
+			f := &imapsource.Fetcher{Account: acct, Importer: &counted, Tracker: st, Log: log,
+				Observe: func(p imapsource.Pass) { m.Fetched(p.Account, p.Duration, p.Err) }}
 			if err := f.Run(ctx, interval); err != nil {
 				log.Error("mailbox", "account", acct, "err", err)
 			}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/dirsource"
-	"github.com/parse-dmarc/parse-dmarc/internal/imapsource"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/server"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
@@ -32,7 +31,13 @@ It listens on 127.0.0.1 by default. Listening on any other address requires an
 admin password, given only by the environment: PARSE_DMARC_ADMIN_PASSWORD, or
 PARSE_DMARC_ADMIN_PASSWORD_FILE naming a file that holds it (HTTP basic
 authentication, user "admin", over everything but /healthz and /readyz).
---insecure-no-auth serves without one, with a warning in the log.`)
+--insecure-no-auth serves without one, with a warning in the log.
+
+With --imap-addr it reads that IMAP mailbox continuously (IDLE when the server
+offers it); each further account gets a loop of its own, and with several
+replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
+
+`+accountsHelp)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	data := fs.String("data", "data", "data directory (holds the SQLite database)")
 	db := fs.String("db", "", "database: a SQLite file (default DATA/parse-dmarc.db) or a postgres:// URL")
@@ -58,14 +63,10 @@ authentication, user "admin", over everything but /healthz and /readyz).
 	if *db == "" {
 		*db = filepath.Join(*data, "parse-dmarc.db")
 	}
-	var acct *imapsource.Account
-	if imapf.addr != "" {
-		a, err := imapf.account(env)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
-			return ExitUsage
-		}
-		acct = &a
+	accts, err := imapf.accounts(env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
+		return ExitUsage
 	}
 	return withStore(ctx, env, *db, func(st store.Store) int {
 		metrics := server.NewMetrics(st)
@@ -89,8 +90,8 @@ authentication, user "admin", over everything but /healthz and /readyz).
 			wg.Go(func() { dw.Run(sctx, *watchEvery) })
 			log.Info("watching a directory for reports", "dir", *watch, "every", *watchEvery)
 		}
-		if acct != nil {
-			wg.Go(func() { watchMailbox(sctx, st, srv.Importer, *acct, *imapEvery, log) })
+		for _, a := range accts {
+			wg.Go(func() { watchMailbox(sctx, st, srv.Importer, a, *imapEvery, metrics, log) })
 		}
 		err := listenAndServe(ctx, *addr, srv.Handler(), log)
 		stop()
