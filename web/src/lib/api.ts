@@ -76,10 +76,41 @@ export interface Source extends Statistics {
   classification?: Classification;
 }
 
+/** The protocol's source classification, judged from the source's records. */
 export interface Classification {
-  category: 'legitimate' | 'forwarding' | 'suspicious' | 'unknown';
-  confidence: number;
+  classification: 'legitimate' | 'forwarding' | 'suspicious' | 'unknown';
+  confidence: 'high' | 'medium' | 'low';
   evidence: string[];
+}
+
+/** What the server knows of an IP from offline data (roadmap 1.6). */
+export interface IPInfo {
+  asn?: number;
+  org?: string;
+  country?: string;
+  hostname?: string;
+}
+
+export interface SourceDetail {
+  source: Source;
+  /** Why org/country are missing, when the server has no IP data. */
+  ip_data?: { available: boolean; reason?: string; attribution?: string };
+  domains: { domain: string; classification: Classification; statistics: Statistics }[];
+  reporters: Reporter[];
+  timeline: TimelinePoint[];
+  records: {
+    report: number;
+    org_name: string;
+    domain: string;
+    begin: string;
+    count: number;
+    disposition: string;
+    dkim: string;
+    spf: string;
+    header_from: string;
+    envelope_from?: string;
+    auth: string;
+  }[];
 }
 
 export interface Domain {
@@ -234,8 +265,10 @@ export const api = {
   summary: (r: Range, signal?: AbortSignal) => get<{ statistics: Statistics }>('/stats/summary', { ...r }, signal),
   timeline: (r: Range & { bucket?: 'day' | 'week' }, signal?: AbortSignal) =>
     get<{ bucket: string; points: TimelinePoint[] }>('/stats/timeline', { ...r }, signal),
-  sources: (r: Range & { limit?: number }, signal?: AbortSignal) =>
-    get<{ sources: Source[] }>('/stats/sources', { ...r }, signal),
+  sources: (r: Range & { limit?: number; classify?: number }, signal?: AbortSignal) =>
+    get<{ sources: Source[]; ip_data?: SourceDetail['ip_data'] }>('/stats/sources', { ...r }, signal),
+  source: (ip: string, r: Range, signal?: AbortSignal) =>
+    get<SourceDetail>(`/sources/${encodeURIComponent(ip)}`, { ...r }, signal),
   domains: (signal?: AbortSignal) => get<{ domains: Domain[] }>('/domains', undefined, signal),
   reporters: (r: Range, signal?: AbortSignal) => get<{ reporters: Reporter[] }>('/reporters', { ...r }, signal),
 };
