@@ -84,6 +84,14 @@ func (p *imapProxy) stats() (relayed [2]int64, fired bool) {
 	return p.relayed, p.fired
 }
 
+// sessions returns the number of LOGINs seen and the most connections
+// authenticated at the same time.
+func (p *imapProxy) sessions() (logins, maxConcurrent int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.logins, p.maxAuth
+}
+
 // relay serves one client connection until either side closes it or the
 // cut is made.
 func (p *imapProxy) relay(client net.Conn) {
