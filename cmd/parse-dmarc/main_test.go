@@ -3,20 +3,14 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net/url"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // The end-to-end tests build the real binary and run it on the real-world
@@ -345,36 +339,13 @@ func TestConfigFile(t *testing.T) {
 func TestImportPostgres(t *testing.T) {
 	t.Parallel()
 	needCorpus(t)
-	dsn := os.Getenv("PARSE_DMARC_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("PARSE_DMARC_TEST_POSTGRES is not set")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("e2e_%d", time.Now().UnixNano())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		conn.Close(ctx)
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		conn.Close(context.Background())
-	})
-	u, _ := url.Parse(dsn)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
+	db := postgresSchema(t)
 	dir := filepath.Join(corpus, "aggregate")
-	out, stderr, code := run(t, nil, "import", "--db", u.String(), dir)
+	out, stderr, code := run(t, nil, "import", "--db", db, dir)
 	if code != 0 || !strings.Contains(out, "17 reports new") {
 		t.Fatalf("exit %d: %s %s", code, out, stderr)
 	}
-	out, _, code = run(t, nil, "import", "--db", u.String(), dir)
+	out, _, code = run(t, nil, "import", "--db", db, dir)
 	if code != 0 || !strings.Contains(out, " 0 reports new, 19 duplicate") {
 		t.Fatalf("second import, exit %d: %s", code, out)
 	}
