@@ -29,7 +29,8 @@ type Metrics struct {
 	fetchErrors   *prometheus.CounterVec
 }
 
-// NewMetrics registers the metrics; st feeds the compliance gauge.
+// NewMetrics registers the metrics; st feeds the compliance and sources
+// gauges.
 func NewMetrics(st store.Store) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
@@ -52,7 +53,7 @@ func NewMetrics(st store.Store) *Metrics {
 		}, []string{"account"}),
 	}
 	m.reg.MustRegister(m.reports, m.messages, m.fetchDuration, m.fetchErrors,
-		&complianceCollector{st: st},
+		&complianceCollector{st: st}, &sourcesCollector{st: st},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
