@@ -87,6 +87,21 @@ func (c *counters) add(r *aggregate.Record) {
 	}
 }
 
+// plus adds the counters of o.
+func (c *counters) plus(o *counters) {
+	c.messages += o.messages
+	c.dmarcPass += o.dmarcPass
+	c.dkimPass += o.dkimPass
+	c.dkimFail += o.dkimFail
+	c.spfPass += o.spfPass
+	c.spfFail += o.spfFail
+	c.fullyAligned += o.fullyAligned
+	c.fullyFailed += o.fullyFailed
+	c.dispNone += o.dispNone
+	c.dispQuarantine += o.dispQuarantine
+	c.dispReject += o.dispReject
+}
+
 func (c *counters) appendArgs(args []any) []any {
 	return append(args, c.messages, c.dmarcPass, c.dkimPass, c.dkimFail, c.spfPass, c.spfFail,
 		c.fullyAligned, c.fullyFailed, c.dispNone, c.dispQuarantine, c.dispReject)
@@ -100,8 +115,8 @@ type execer func(ctx context.Context, q string, args ...any) error
 type rollups struct {
 	domain  string
 	day     int64
-	records int64 // records added: a report without any adds no day row
-	total   counters
+	records int64                // records added: a report without any adds no day row
+	total   counters             // of the sources flushed, summed as they are: cheaper than once a record
 	sources map[string]*counters // by source IP as stored
 	limit   int                  // of sources before an early flush: maxRollupSources
 	args    []any                // scratch for the upserts
@@ -114,7 +129,6 @@ func newRollups(domain string, day int64) *rollups {
 // add counts r, whose source IP is stored as ip.
 func (u *rollups) add(ctx context.Context, exec execer, ip string, r *aggregate.Record) error {
 	u.records++
-	u.total.add(r)
 	c := u.sources[ip]
 	if c == nil {
 		if len(u.sources) >= u.limit {
@@ -163,7 +177,9 @@ func (u *rollups) flushSources(ctx context.Context, exec execer) error {
 		n := min(len(ips), rollupBatch)
 		args := u.args[:0]
 		for _, ip := range ips[:n] {
-			args = u.sources[ip].appendArgs(append(args, u.domain, u.day, ip))
+			c := u.sources[ip]
+			u.total.plus(c)
+			args = c.appendArgs(append(args, u.domain, u.day, ip))
 		}
 		if err := exec(ctx, upsertRollupSQL("rollup_sources", keys, n), args...); err != nil {
 			return fmt.Errorf("update source rollup: %w", err)
