@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -25,11 +26,23 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	writeJSON(w, status, e)
 }
 
-// storeError answers for an error of the store: 404 for ErrNotFound, 500
-// (logged, not shown) otherwise.
+// storeError answers for an error of the store: 404 for ErrNotFound, 503
+// when the request ran out of time, nothing when its client went away, 500
+// (logged, not shown) otherwise. The request's context tells the last two
+// apart from a failure, since drivers do not all return the context's
+// error when it interrupts them.
 func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "not_found", "no such item")
+		return
+	}
+	switch ctxErr := r.Context().Err(); {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctxErr, context.DeadlineExceeded):
+		s.log().Warn("request timed out", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeTimeout(w)
+		return
+	case errors.Is(ctxErr, context.Canceled):
+		s.log().Debug("client went away", "method", r.Method, "path", r.URL.Path, "err", err)
 		return
 	}
 	s.log().Error("store", "path", r.URL.Path, "err", err)

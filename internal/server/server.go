@@ -32,6 +32,11 @@ type Server struct {
 	MaxUpload int64
 	// Version is reported by /api/v1/version.
 	Version string
+	// Timeout bounds the handling of a request, default DefaultTimeout;
+	// StreamTimeout, default DefaultStreamTimeout, that of a request
+	// whose body or answer has no size bound (uploads, exports). Either
+	// way a client that stops sending or reading for a minute is dropped.
+	Timeout, StreamTimeout time.Duration
 	// UI serves the dashboard at every path the API does not claim;
 	// default the dashboard embedded in the binary (package web).
 	UI http.Handler
@@ -80,16 +85,22 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("/", h)
-	return mux
+	return s.deadlines(mux, api)
 }
 
 // NewHTTPServer returns an http.Server for h with the timeouts a server
-// facing the internet needs.
+// facing the internet needs. WriteTimeout is only the deadline every
+// request starts with: Server's handlers push it back as they write, so an
+// export may take an hour but a client may not stall it. ReadTimeout stays
+// unset: it would cut uploads on slow links, and, once expired, make
+// net/http cancel the context of a long export; handlers set read
+// deadlines of their own while they read a body.
 func NewHTTPServer(addr string, h http.Handler) *http.Server {
 	return &http.Server{
 		Addr:              addr,
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      ioIdle,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
