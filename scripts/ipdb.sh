@@ -72,7 +72,9 @@ fi
 mkdir -p "$dir"
 tmp=$(mktemp -d)
 stage="$dir.tmp.$$"
-trap 'rm -rf "$tmp" "$stage"' EXIT INT TERM
+trap 'rm -rf "$tmp" "$stage"' EXIT
+# A signal exits through the EXIT trap, so nothing is left behind.
+trap 'exit 1' HUP INT TERM PIPE
 mkdir -p "$stage"
 
 # Licence files get a prefix so the two packages' NRO_LICENSE stay apart.
