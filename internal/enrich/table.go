@@ -151,7 +151,9 @@ func (b *tableBuilder) loadFile(ctx context.Context, path string, v6 bool) error
 // start in ascending order, as ip-location-db writes them; anything else is
 // an error rather than silently sorted. A range overlapping the one before
 // it (version 2.3.2026061719 has one, in 215.0.0.0/16) is laid over it:
-// the later line wins where they overlap, and b.overlaps counts these.
+// the later line wins where they overlap, and b.overlaps counts these. (A
+// range laid inside another splits it in two; a next line starting before
+// the second part is refused as out of order.)
 func (b *tableBuilder) read(ctx context.Context, r io.Reader, name string, v6 bool) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
