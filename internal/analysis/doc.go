@@ -24,4 +24,10 @@
 // counts as related to the From domain when it is that domain, a parent or
 // a subdomain of it. The receiver's aligned verdicts stay authoritative for
 // pass and fail.
+//
+// Beside the per-report analysis, ComputeScore turns the message totals of
+// a domain over a period into its compliance health score (roadmap 1.3): a
+// score 0-100 with grade, colour zone, confidence and a breakdown with
+// hints; CompareScores and ScoreHistory give its trend and daily history.
+// They take plain counts, so this package does not depend on the store.
 package analysis
