@@ -29,15 +29,17 @@
 //
 // # Cost
 //
-// Measured on the project's machine (2 cores, Go 1.26, other work running)
-// with the full files: Load reads the CSVs in 0.25-0.5 s into sorted
-// slices (16 bytes an IPv4 range, 40 an IPv6 range, 81,276 organisation
-// names interned) that keep 13.8 MiB of heap; it allocates 57 MiB in all,
-// mostly garbage from parsing. The MMDB files are memory-mapped, not read
-// into the heap. Lookup takes about 300 ns over random addresses: 20-30 ns
+// Measured on the project's machine (2 cores, Go 1.26) with the full
+// files; these are the best runs, as other jobs shared the machine and
+// under their load times were 2-4x these. Load (BenchmarkLoadReal) reads
+// the CSVs in 0.25-0.5 s into sorted slices (16 bytes an IPv4 range, 40 an
+// IPv6 range, 81,276 organisation names interned) that keep 13.8 MiB of
+// heap; it allocates 57 MiB in all, mostly garbage from parsing. The MMDB
+// files are memory-mapped, not read into the heap. Lookup
+// (BenchmarkLookupReal) takes about 300 ns over random addresses: 20-30 ns
 // for the binary search of the ASN table and about 200 ns (one 48-byte
-// allocation) for the country MMDB (BenchmarkLookupReal). A dashboard page
-// of 50 sources thus costs 15 µs, so Lookup results are not cached.
+// allocation) for the country MMDB. A dashboard page of 50 sources thus
+// costs 15 µs, so Lookup results are not cached.
 //
 // # Reverse DNS
 //
