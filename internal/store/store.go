@@ -66,6 +66,10 @@ type Store interface {
 	// TopSources totals the records matching f per source IP, the most
 	// messages first, at most limit sources.
 	TopSources(ctx context.Context, f AggregateFilter, limit int) ([]SourceTotals, error)
+	// SourceRecords calls fn for the records of source IP ip matching f,
+	// newest first, at most limit, each with its report's identity. An
+	// error from fn stops the iteration and is returned as is.
+	SourceRecords(ctx context.Context, ip string, f AggregateFilter, limit int, fn func(*SourceRecord) error) error
 	// Domains lists the policy domains with reports, by name.
 	Domains(ctx context.Context) ([]DomainTotals, error)
 	// Reporters lists the reporting organizations of the reports
