@@ -256,6 +256,22 @@ export interface DomainScore {
   failing: Source[];
 }
 
+export interface CountryStat {
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+  messages: number;
+  dmarc_pass: number;
+  sources: number;
+}
+
+/** GET /stats/countries (roadmap 2.3): messages by the country of their source IP. */
+export interface CountryStats {
+  countries: CountryStat[];
+  /** Messages whose source IP has no country in the server's IP data. */
+  unknown: { messages: number; sources: number };
+  ip_data: { available: boolean; reason?: string; attribution?: string };
+}
+
 export const api = {
   scores: (r: Range, signal?: AbortSignal) => get<{ domains: DomainScore[] }>('/scores', { ...r }, signal),
   reports: (f: ReportFilter, signal?: AbortSignal) =>
@@ -271,6 +287,7 @@ export const api = {
     get<SourceDetail>(`/sources/${encodeURIComponent(ip)}`, { ...r }, signal),
   domains: (signal?: AbortSignal) => get<{ domains: Domain[] }>('/domains', undefined, signal),
   reporters: (r: Range, signal?: AbortSignal) => get<{ reporters: Reporter[] }>('/reporters', { ...r }, signal),
+  countries: (r: Range, signal?: AbortSignal) => get<CountryStats>('/stats/countries', { ...r }, signal),
 };
 
 /**
@@ -303,4 +320,41 @@ export function upload(file: File, onProgress: (p: number) => void): Promise<Upl
     form.append('file', file, file.name);
     xhr.send(form);
   });
+}
+
+/** The connection test of the onboarding wizard (POST /api/v1/imap/test). */
+export interface ImapTestRequest {
+  addr: string; // host:port
+  tls: 'tls' | 'starttls' | 'plain';
+  username: string;
+  password: string;
+  mailbox: string;
+}
+
+export interface ImapTestStep {
+  step: 'connect' | 'tls' | 'login' | 'select';
+  ok: boolean;
+  message: string;
+}
+
+export interface ImapTestResult {
+  ok: boolean;
+  steps: ImapTestStep[];
+  /** Messages in the mailbox, when it could be opened. */
+  messages: number;
+}
+
+/**
+ * imapTest asks the server to connect to a mailbox, log in and open it,
+ * step by step. The password is sent once and kept by neither side. A 404
+ * ApiError means the server cannot test connections.
+ */
+export async function imapTest(req: ImapTestRequest, signal?: AbortSignal): Promise<ImapTestResult> {
+  const res = await fetch(url('/imap/test'), {
+    method: 'POST',
+    signal,
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify(req),
+  });
+  return decode<ImapTestResult>(res);
 }
