@@ -37,6 +37,9 @@ type Server struct {
 	// whose body or answer has no size bound (uploads, exports). Either
 	// way a client that stops sending or reading for a minute is dropped.
 	Timeout, StreamTimeout time.Duration
+	// IPs, when set, tells the organization, ASN, country and reverse DNS
+	// name of source IPs.
+	IPs IPData
 	// UI serves the dashboard at every path the API does not claim;
 	// default the dashboard embedded in the binary (package web).
 	UI http.Handler
@@ -62,6 +65,9 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/stats/summary", s.summary)
 	api.HandleFunc("GET /api/v1/stats/timeline", s.timeline)
 	api.HandleFunc("GET /api/v1/stats/sources", s.topSources)
+	api.HandleFunc("GET /api/v1/stats/countries", s.countries)
+	api.HandleFunc("GET /api/v1/scores", s.scores)
+	api.HandleFunc("GET /api/v1/sources/{ip}", s.source)
 	api.HandleFunc("GET /api/v1/domains", s.domains)
 	api.HandleFunc("GET /api/v1/reporters", s.reporters)
 	api.HandleFunc("GET /api/v1/quarantine", s.listQuarantine)

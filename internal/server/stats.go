@@ -85,7 +85,10 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"bucket": map[bool]string{true: "week", false: "day"}[bucket == "week"], "points": out})
 }
 
-// topSources answers GET /api/v1/stats/sources?domain=&since=&until=&limit=.
+// topSources answers GET /api/v1/stats/sources?domain=&since=&until=&limit=&classify=:
+// the top sources with what is known of their IPs; the first classify of
+// them (at most 200) are also classified, by the domain with most of their
+// mail, and their reverse DNS names looked up.
 func (s *Server) topSources(w http.ResponseWriter, r *http.Request) {
 	f, ok := aggregateFilter(w, r)
 	if !ok {
@@ -100,22 +103,37 @@ func (s *Server) topSources(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	src, err := s.Store.TopSources(r.Context(), f, limit)
+	classify := 0
+	if v := r.URL.Query().Get("classify"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxClassified {
+			writeError(w, http.StatusBadRequest, "bad_request", "classify: a number from 0 to "+strconv.Itoa(maxClassified))
+			return
+		}
+		classify = n
+	}
+	ctx := r.Context()
+	src, err := s.Store.TopSources(ctx, f, limit)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
-	type source struct {
-		SourceIP  string `json:"source_ip"`
-		FirstSeen string `json:"first_seen"`
-		LastSeen  string `json:"last_seen"`
-		statistics
+	out := []sourceView{}
+	for i, x := range src {
+		v := s.sourceView(ctx, x, i < classify)
+		if i < classify {
+			classes, err := s.classify(ctx, x.SourceIP, f, nil)
+			if err != nil {
+				s.storeError(w, r, err)
+				return
+			}
+			if len(classes) > 0 {
+				v.Classification = &classes[0].Classification
+			}
+		}
+		out = append(out, v)
 	}
-	out := []source{}
-	for _, x := range src {
-		out = append(out, source{x.SourceIP, x.FirstSeen.Format("2006-01-02"), x.LastSeen.Format("2006-01-02"), statsOf(x.Totals)})
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"sources": out})
+	writeJSON(w, http.StatusOK, map[string]any{"sources": out, "ip_data": s.ipData()})
 }
 
 // domains answers GET /api/v1/domains.

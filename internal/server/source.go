@@ -1,0 +1,300 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parse-dmarc/parse-dmarc/internal/aggregate"
+	"github.com/parse-dmarc/parse-dmarc/internal/analysis"
+	"github.com/parse-dmarc/parse-dmarc/internal/enrich"
+	"github.com/parse-dmarc/parse-dmarc/internal/store"
+)
+
+// IPData tells what is known of an IP address from offline data and
+// reverse DNS (roadmap 1.6); *enrich.Enricher implements it.
+type IPData interface {
+	Lookup(ctx context.Context, addr netip.Addr) enrich.Info
+	Reverse(ctx context.Context, addr netip.Addr) string
+	Status() enrich.Status
+}
+
+// Limits of classifying sources, which reads their records.
+const (
+	// classifyRecords is how many of a source's newest records its
+	// classification reads: enough to see its patterns, bounded however
+	// much it sends.
+	classifyRecords = 2000
+	// maxClassified bounds the sources one listing classifies.
+	maxClassified = 200
+	// sourcePageRecords is how many records the source page lists.
+	sourcePageRecords = 100
+)
+
+// sourceView is a source IP with its totals and what is known of it.
+type sourceView struct {
+	SourceIP  string `json:"source_ip"`
+	FirstSeen string `json:"first_seen"`
+	LastSeen  string `json:"last_seen"`
+	statistics
+	enrich.Info
+	Classification *classification `json:"classification,omitempty"`
+}
+
+// classification is a source's classification without the fields the
+// source view has already.
+type classification struct {
+	Classification string   `json:"classification"`
+	Confidence     string   `json:"confidence"`
+	Evidence       []string `json:"evidence"`
+}
+
+// ipDataView says whether IP data is available, and why not.
+type ipDataView struct {
+	Available   bool   `json:"available"`
+	Reason      string `json:"reason,omitempty"`
+	Attribution string `json:"attribution,omitempty"`
+}
+
+func (s *Server) ipData() ipDataView {
+	if s.IPs == nil {
+		return ipDataView{Reason: enrich.NoDataMessage}
+	}
+	st := s.IPs.Status()
+	var attr []string
+	for _, src := range []enrich.Source{st.ASN, st.Country} {
+		if src.State == enrich.StateReady && src.Attribution != "" {
+			attr = append(attr, src.Attribution)
+		}
+	}
+	return ipDataView{Available: st.Message == "", Reason: st.Message, Attribution: strings.Join(attr, "; ")}
+}
+
+// sourceView describes x; reverse adds its reverse DNS name (a network
+// lookup, cached).
+func (s *Server) sourceView(ctx context.Context, x store.SourceTotals, reverse bool) sourceView {
+	v := sourceView{SourceIP: x.SourceIP, FirstSeen: x.FirstSeen.Format("2006-01-02"),
+		LastSeen: x.LastSeen.Format("2006-01-02"), statistics: statsOf(x.Totals)}
+	if addr, err := netip.ParseAddr(x.SourceIP); err == nil && s.IPs != nil {
+		v.Info = s.IPs.Lookup(ctx, addr)
+		if reverse {
+			v.Hostname = s.IPs.Reverse(ctx, addr)
+		}
+	}
+	return v
+}
+
+// domainClass is a source's classification for one policy domain.
+type domainClass struct {
+	Domain         string         `json:"domain"`
+	Classification classification `json:"classification"`
+	Statistics     statistics     `json:"statistics"`
+}
+
+// classify judges source ip per policy domain from its newest records in
+// f (the protocol's source classification, as a report's analysis does,
+// over all the reports that name it); each record is passed to each too.
+func (s *Server) classify(ctx context.Context, ip string, f store.AggregateFilter, each func(*store.SourceRecord)) ([]domainClass, error) {
+	accs := map[string]*analysis.Accumulator{}
+	totals := map[string]*store.Totals{}
+	var order []string
+	err := s.Store.SourceRecords(ctx, ip, f, classifyRecords, func(sr *store.SourceRecord) error {
+		a := accs[sr.Domain]
+		if a == nil {
+			h := &aggregate.Header{Policy: aggregate.PolicyPublished{Domain: sr.Domain, Policy: sr.Policy}}
+			a = analysis.NewAccumulator(h)
+			accs[sr.Domain], totals[sr.Domain] = a, &store.Totals{}
+			order = append(order, sr.Domain)
+		}
+		a.Add(&sr.Record)
+		addTotals(totals[sr.Domain], &sr.Record)
+		if each != nil {
+			each(sr)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domainClass, 0, len(order))
+	for _, d := range order {
+		for _, c := range accs[d].Sources() {
+			t := totals[d]
+			t.UniqueSources = 1
+			out = append(out, domainClass{Domain: d, Statistics: statsOf(*t),
+				Classification: classification{c.Classification, c.Confidence, c.Evidence}})
+		}
+	}
+	// The domain with the most of the source's mail first.
+	slices.SortStableFunc(out, func(a, b domainClass) int { return cmp.Compare(b.Statistics.Messages, a.Statistics.Messages) })
+	return out, nil
+}
+
+// addTotals counts one record into t as the store's aggregates do.
+func addTotals(t *store.Totals, r *aggregate.Record) {
+	n, pe := r.Count, r.PolicyEvaluated
+	t.Messages += n
+	add := func(cond bool, v *int64) {
+		if cond {
+			*v += n
+		}
+	}
+	add(r.Passed(), &t.DMARCPass)
+	add(pe.DKIM == "pass", &t.DKIMPass)
+	add(pe.DKIM == "fail", &t.DKIMFail)
+	add(pe.SPF == "pass", &t.SPFPass)
+	add(pe.SPF == "fail", &t.SPFFail)
+	add(pe.DKIM == "pass" && pe.SPF == "pass", &t.FullyAligned)
+	add(pe.DKIM == "fail" && pe.SPF == "fail", &t.FullyFailed)
+	add(pe.Disposition == "none" || pe.Disposition == "pass", &t.DispositionNone)
+	add(pe.Disposition == "quarantine", &t.DispositionQuarantine)
+	add(pe.Disposition == "reject", &t.DispositionReject)
+}
+
+// sourceRecordView is one record on the source page.
+type sourceRecordView struct {
+	Report       int64  `json:"report"`
+	OrgName      string `json:"org_name"`
+	Domain       string `json:"domain"`
+	Begin        string `json:"begin"`
+	Count        int64  `json:"count"`
+	Disposition  string `json:"disposition"`
+	DKIM         string `json:"dkim"`
+	SPF          string `json:"spf"`
+	HeaderFrom   string `json:"header_from"`
+	EnvelopeFrom string `json:"envelope_from,omitempty"`
+	Auth         string `json:"auth"`
+}
+
+// authSummary is a record's auth_results in one line.
+func authSummary(r *aggregate.Record) string {
+	var parts []string
+	for _, d := range r.AuthResults.DKIM {
+		p := "DKIM " + d.Result + " " + d.Domain
+		if d.Selector != "" {
+			p += " (s=" + d.Selector + ")"
+		}
+		parts = append(parts, p)
+	}
+	for _, sp := range r.AuthResults.SPF {
+		parts = append(parts, "SPF "+sp.Result+" "+sp.Domain)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// source answers GET /api/v1/sources/{ip}?domain=&since=&until=: one
+// source IP with what is known of it, its classification per domain, its
+// daily volume, the reporters who saw it and its newest records. All of it
+// comes from the source's newest 2,000 records in the filter ("partial"
+// says when there were more), so the page stays quick for the largest
+// senders.
+func (s *Server) source(w http.ResponseWriter, r *http.Request) {
+	addr, err := netip.ParseAddr(r.PathValue("ip"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "not an IP address: "+strconv.Quote(r.PathValue("ip")))
+		return
+	}
+	ip := addr.Unmap().String()
+	f, ok := aggregateFilter(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	var recs []sourceRecordView
+	var total store.Totals
+	read := 0
+	first, last := "", ""
+	reporters := map[string]*store.ReporterTotals{}
+	seenReport := map[int64]bool{}
+	days := map[string]*store.Totals{}
+	var dayOrder []string
+	classes, err := s.classify(ctx, ip, f, func(sr *store.SourceRecord) {
+		rec := &sr.Record
+		read++
+		addTotals(&total, rec)
+		day := sr.Begin.Format("2006-01-02")
+		if last == "" {
+			last = day
+		}
+		first = day
+		if days[day] == nil {
+			days[day] = &store.Totals{}
+			dayOrder = append(dayOrder, day)
+		}
+		addTotals(days[day], rec)
+		rt := reporters[sr.OrgName]
+		if rt == nil {
+			rt = &store.ReporterTotals{OrgName: sr.OrgName}
+			reporters[sr.OrgName] = rt
+		}
+		if !seenReport[sr.ReportID] {
+			seenReport[sr.ReportID] = true
+			rt.Reports++
+		}
+		rt.Messages += rec.Count
+		if len(recs) < sourcePageRecords {
+			recs = append(recs, sourceRecordView{Report: sr.ReportID, OrgName: sr.OrgName, Domain: sr.Domain, Begin: day,
+				Count: rec.Count, Disposition: rec.PolicyEvaluated.Disposition, DKIM: rec.PolicyEvaluated.DKIM,
+				SPF: rec.PolicyEvaluated.SPF, HeaderFrom: rec.Identifiers.HeaderFrom,
+				EnvelopeFrom: rec.Identifiers.EnvelopeFrom, Auth: authSummary(rec)})
+		}
+	})
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	if total.Messages == 0 && len(classes) == 0 {
+		writeError(w, http.StatusNotFound, "not_found", "no records of "+ip+" match the filter")
+		return
+	}
+	total.UniqueSources = 1
+	st := store.SourceTotals{SourceIP: ip, Totals: total}
+	st.FirstSeen, _ = parseDay(first)
+	st.LastSeen, _ = parseDay(last)
+	rep := make([]store.ReporterTotals, 0, len(reporters))
+	for _, rt := range reporters {
+		rep = append(rep, *rt)
+	}
+	sortReporters(rep)
+	type point struct {
+		Start string `json:"start"`
+		statistics
+	}
+	timeline := make([]point, 0, len(dayOrder))
+	for i := len(dayOrder) - 1; i >= 0; i-- {
+		timeline = append(timeline, point{dayOrder[i], statsOf(*days[dayOrder[i]])})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"source":    s.sourceView(ctx, st, true),
+		"ip_data":   s.ipData(),
+		"domains":   classes,
+		"reporters": rep,
+		"timeline":  timeline,
+		"records":   recs,
+		// partial: only the newest classifyRecords records were read.
+		"partial": read == classifyRecords,
+	})
+}
+
+// parseDay reads a YYYY-MM-DD day; the zero time for "".
+func parseDay(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse("2006-01-02", s)
+}
+
+// sortReporters orders reporters the most messages first, then by name.
+func sortReporters(rs []store.ReporterTotals) {
+	slices.SortFunc(rs, func(a, b store.ReporterTotals) int {
+		if c := cmp.Compare(b.Messages, a.Messages); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.OrgName, b.OrgName)
+	})
+}
