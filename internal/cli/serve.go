@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/dirsource"
+	"github.com/parse-dmarc/parse-dmarc/internal/enrich"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/server"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
@@ -46,6 +47,10 @@ replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 	watch := fs.String("watch", "", "a directory to import report files from; they are moved to its processed/ or invalid/ subdirectory")
 	watchEvery := fs.Duration("watch-interval", 30*time.Second, "how often the --watch directory is read")
 	imapf := addIMAPFlags(fs)
+	ipdb := fs.String("ipdb", "", "directory of the IP data `make ipdb` installs (default DATA/ipdb)")
+	geoASN := fs.String("geoip-asn", "", "a MaxMind GeoLite2-ASN .mmdb file, used instead of the ip-location-db ASN data")
+	geoCountry := fs.String("geoip-country", "", "a MaxMind GeoLite2-Country or -City .mmdb file, used instead of the ip-location-db country data")
+	rdns := fs.Bool("reverse-dns", true, "look up the reverse DNS names of source IPs shown in the dashboard (false: no DNS queries about them)")
 	imapEvery := fs.Duration("imap-interval", 5*time.Minute, "how often the mailbox is read (IDLE brings new mail sooner when the server offers it)")
 	if code, ok := parseFlags(fs, &env, args); !ok {
 		return code
@@ -69,8 +74,18 @@ replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 		return ExitUsage
 	}
 	return withStore(ctx, env, *db, func(st store.Store) int {
+		if *ipdb == "" {
+			*ipdb = filepath.Join(*data, "ipdb")
+		}
+		ips, ierr := enrich.New(enrich.Config{Dir: *ipdb, GeoIPASN: *geoASN, GeoIPCountry: *geoCountry, RDNS: *rdns, Log: log})
+		if ierr != nil {
+			fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", ierr)
+			return ExitUsage
+		}
+		defer ips.Close()
 		metrics := server.NewMetrics(st)
 		srv := &server.Server{
+			IPs:       ips,
 			Store:     st,
 			Importer:  &ingest.Importer{Store: st, Log: log},
 			Log:       log,
@@ -84,6 +99,11 @@ replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 		sctx, stop := context.WithCancel(ctx)
 		defer stop()
 		var wg sync.WaitGroup
+		wg.Go(func() {
+			if err := ips.Load(sctx); err != nil && sctx.Err() == nil {
+				log.Warn("IP data", "err", err)
+			}
+		})
 		if *watch != "" {
 			dw := &dirsource.Watcher{Dir: *watch, Importer: srv.Importer, Log: log,
 				Observe: func(r ingest.Result) { metrics.Imported(sctx, st, r) }}

@@ -23,7 +23,11 @@ export async function serve(args = []) {
   const bin = process.env.PD_BIN ?? join(root, 'bin', 'parse-dmarc');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run make build first`);
   const dir = mkdtempSync(join(tmpdir(), 'pd-e2e-'));
-  const proc = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--data', dir, ...args], {
+  // The IP data `make ipdb` installs, when present: sources show their
+  // organization and the map its countries.
+  const ipdb = process.env.PD_IPDB ?? join(root, 'data', 'ipdb');
+  const extra = existsSync(ipdb) ? ['--ipdb', ipdb, '--reverse-dns=false'] : ['--reverse-dns=false'];
+  const proc = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--data', dir, ...extra, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PARSE_DMARC_CONFIG: '' },
   });
