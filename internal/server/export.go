@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,21 +28,43 @@ var exportColumns = []string{
 // the same filters as the report list. It streams report by report, so an
 // export of millions of records uses constant memory. The export time and
 // the filters are in X-Export-* headers, and in the first NDJSON line.
+// report=ID exports one report instead; columns= picks and orders the CSV's
+// columns.
 func (s *Server) exportRecords(w http.ResponseWriter, r *http.Request) {
 	format, _ := strings.CutPrefix(r.PathValue("file"), "records.")
 	if format != "csv" && format != "ndjson" {
 		writeError(w, http.StatusNotFound, "not_found", "export formats: records.csv, records.ndjson")
 		return
 	}
-	f, ok := reportFilter(w, r)
+	cols, ok := exportColumnsOf(w, r)
 	if !ok {
 		return
 	}
-	f.Limit, f.BeforeID = 0, 0 // an export is never paged
-	reps, err := s.Store.Reports(r.Context(), f)
-	if err != nil {
-		s.storeError(w, r, err)
-		return
+	var reps []store.StoredReport
+	if v := r.URL.Query().Get("report"); v != "" {
+		// One report's records (the report page's export).
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id < 1 {
+			writeError(w, http.StatusBadRequest, "bad_request", "report: a report id")
+			return
+		}
+		rep, err := s.Store.Report(r.Context(), id)
+		if err != nil {
+			s.storeError(w, r, err)
+			return
+		}
+		reps = []store.StoredReport{*rep}
+	} else {
+		f, ok := reportFilter(w, r)
+		if !ok {
+			return
+		}
+		f.Limit, f.BeforeID = 0, 0 // an export is never paged
+		var err error
+		if reps, err = s.Store.Reports(r.Context(), f); err != nil {
+			s.storeError(w, r, err)
+			return
+		}
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	filters := map[string]string{}
@@ -63,11 +86,11 @@ func (s *Server) exportRecords(w http.ResponseWriter, r *http.Request) {
 	if format == "csv" {
 		h.Set("Content-Type", "text/csv; charset=utf-8")
 		cw := csv.NewWriter(bw)
-		cw.Write(exportColumns)
+		cw.Write(project(exportColumns, cols))
 		for i := range reps {
 			rep := &reps[i]
 			err := s.Store.Records(r.Context(), rep.ID, func(rec *aggregate.Record) error {
-				return cw.Write(csvRow(rep, rec))
+				return cw.Write(project(csvRow(rep, rec), cols))
 			})
 			if err != nil {
 				s.log().Warn("export", "err", err)
@@ -98,6 +121,38 @@ func (s *Server) exportRecords(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// exportColumnsOf reads the columns parameter of a CSV export: a comma
+// separated subset of exportColumns, kept in the order given; nil (every
+// column) when absent.
+func exportColumnsOf(w http.ResponseWriter, r *http.Request) ([]int, bool) {
+	v := r.URL.Query().Get("columns")
+	if v == "" {
+		return nil, true
+	}
+	var idx []int
+	for name := range strings.SplitSeq(v, ",") {
+		i := slices.Index(exportColumns, strings.TrimSpace(name))
+		if i < 0 {
+			writeError(w, http.StatusBadRequest, "bad_request", "columns: no column "+strconv.Quote(name)+"; columns: "+strings.Join(exportColumns, ","))
+			return nil, false
+		}
+		idx = append(idx, i)
+	}
+	return idx, true
+}
+
+// project picks the columns idx of row, all of them when idx is nil.
+func project(row []string, idx []int) []string {
+	if idx == nil {
+		return row
+	}
+	out := make([]string, len(idx))
+	for j, i := range idx {
+		out[j] = row[i]
+	}
+	return out
 }
 
 func csvRow(rep *store.StoredReport, rec *aggregate.Record) []string {

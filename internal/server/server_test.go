@@ -353,6 +353,21 @@ func TestExport(t *testing.T) {
 	if r := get(t, ts.URL+"/api/v1/export/records.xlsx", nil); r.StatusCode != 404 {
 		t.Errorf("unknown format: %d", r.StatusCode)
 	}
+
+	// Chosen columns, in the order asked; one report.
+	var list struct{ Reports []struct{ ID int64 } }
+	get(t, ts.URL+"/api/v1/reports", &list)
+	resp, _ = http.Get(ts.URL + "/api/v1/export/records.csv?columns=count,source_ip&report=" + itoa(list.Reports[0].ID))
+	rows, err = csv.NewReader(resp.Body).ReadAll()
+	resp.Body.Close()
+	if err != nil || len(rows) < 2 || len(rows) >= 1+42 || strings.Join(rows[0], ",") != "count,source_ip" || len(rows[1]) != 2 || rows[1][1] == "" {
+		t.Fatalf("%v: one report's chosen columns: %v", err, rows)
+	}
+	for _, bad := range []string{"columns=count,nope", "report=x", "report=99999"} {
+		if r := get(t, ts.URL+"/api/v1/export/records.csv?"+bad, nil); r.StatusCode != 400 && r.StatusCode != 404 {
+			t.Errorf("%s: %d", bad, r.StatusCode)
+		}
+	}
 }
 
 // TestStats: summary, timeline, top sources, domains and reporters agree
