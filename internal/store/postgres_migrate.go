@@ -171,6 +171,14 @@ SELECT domain, day, source_ip, SUM(count),
 	SUM(CASE WHEN disposition = 'reject' THEN count ELSE 0 END)
 FROM records GROUP BY domain, day, source_ip;
 `},
+	{version: 6, name: "domain_settings", sql: `
+-- Settings chosen per policy domain in the dashboard (settings.go).
+CREATE TABLE domain_settings (
+	domain TEXT PRIMARY KEY,
+	badge INTEGER NOT NULL DEFAULT 0, -- 0 or 1: the public badge is enabled
+	updated_at BIGINT NOT NULL        -- Unix seconds
+);
+`},
 }
 
 const createPostgresSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (

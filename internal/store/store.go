@@ -97,6 +97,13 @@ type Store interface {
 	// (one process or the database server) depends on the
 	// implementation.
 	TryLock(ctx context.Context, name string) (unlock func(), ok bool, err error)
+	// DomainSettings returns the settings of a policy domain, compared
+	// exactly: the zero settings, with Domain set, when none were stored.
+	// It does not tell whether the domain has reports.
+	DomainSettings(ctx context.Context, domain string) (DomainSettings, error)
+	// SetDomainSettings stores the settings of ds.Domain, replacing any
+	// stored before.
+	SetDomainSettings(ctx context.Context, ds DomainSettings) error
 	// Close releases the store. An open ReportTx must be ended first.
 	Close() error
 }
