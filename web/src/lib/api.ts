@@ -270,6 +270,8 @@ export interface CountryStats {
   /** Messages whose source IP has no country in the server's IP data. */
   unknown: { messages: number; sources: number };
   ip_data: { available: boolean; reason?: string; attribution?: string };
+  /** Set when the server listed only the busiest countries. */
+  truncated?: boolean;
 }
 
 export const api = {
