@@ -112,3 +112,32 @@ func TestTryLockPostgresStores(t *testing.T) {
 	// The stores still work: no lock connection was left in the pool.
 	equal(t, "counts", counts(t, a), Counts{})
 }
+
+// TestTryLockSQLiteFiles checks that the lock excludes across two SQLite
+// stores on one file, as across a cron fetch and serve (flock locks belong
+// to open files, so two stores in one process stand for two processes),
+// and not across files.
+func TestTryLockSQLiteFiles(t *testing.T) {
+	t.Parallel()
+	open := newSQLiteDB(t)
+	a, b := open(t, 0), open(t, 0)
+	name := "imap:dmarc@example.com/INBOX"
+	unlock, ok := tryLock(t, a, name)
+	if !ok {
+		t.Fatal("a: lock not taken")
+	}
+	if _, ok := tryLock(t, b, name); ok {
+		t.Fatal("b: lock taken while a holds it")
+	}
+	if u, ok := tryLock(t, newSQLiteDB(t)(t, 0), name); !ok {
+		t.Error("store on another file: lock not taken")
+	} else {
+		u()
+	}
+	unlock()
+	unlockB, ok := tryLock(t, b, name)
+	if !ok {
+		t.Fatal("b: lock not taken after a unlocked")
+	}
+	unlockB()
+}

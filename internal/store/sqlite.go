@@ -71,7 +71,7 @@ func OpenSQLiteWith(ctx context.Context, path string, o SQLiteOptions) (*SQLite,
 	if path == "" {
 		return nil, errors.New("open sqlite: empty path")
 	}
-	s := &SQLite{batch: o.BatchSize}
+	s := &SQLite{batch: o.BatchSize, locks: localLocks{path: path}}
 	s.aggregates = aggregates{s.rows}
 	if s.batch <= 0 {
 		s.batch = DefaultBatchSize
