@@ -17,6 +17,29 @@ import (
 // login together.
 const connectTimeout = time.Minute
 
+// DialFunc opens a network connection, as net.Dialer.DialContext does.
+// TLS, when the account asks for it, is added on top.
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// The steps of setting up a connection, as Probe reports them.
+const (
+	StepConnect = "connect" // TCP connection (and, in plain mode, the greeting)
+	StepTLS     = "tls"     // TLS handshake or STARTTLS, and the greeting
+	StepLogin   = "login"   // LOGIN, and learning about the server
+	StepSelect  = "select"  // opening the mailbox (Probe only)
+)
+
+// stepError is an error of connect with the step that failed, which Probe
+// reports. It reads and unwraps as err: connect's other callers do not see
+// it.
+type stepError struct {
+	step string
+	err  error
+}
+
+func (e *stepError) Error() string { return e.err.Error() }
+func (e *stepError) Unwrap() error { return e.err }
+
 // conn is one logged-in connection and what was learned about the server.
 type conn struct {
 	c     *imapclient.Client
@@ -34,7 +57,7 @@ type conn struct {
 
 // connect dials the account's server, secures the connection as the
 // account says, and logs in. The connection is closed when ctx ends, which
-// makes any command in progress fail.
+// makes any command in progress fail. Its errors are *stepError.
 func (f *Fetcher) connect(ctx context.Context) (*conn, error) {
 	a := f.account()
 	dial := f.Dial
@@ -45,7 +68,7 @@ func (f *Fetcher) connect(ctx context.Context) (*conn, error) {
 	defer cancel()
 	raw, err := dial(sctx, "tcp", a.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", a.Addr, err)
+		return nil, &stepError{StepConnect, fmt.Errorf("dial %s: %w", a.Addr, err)}
 	}
 	// Until logged in, the setup context bounds every step.
 	stopSetup := context.AfterFunc(sctx, func() { raw.Close() })
@@ -63,22 +86,22 @@ func (f *Fetcher) connect(ctx context.Context) (*conn, error) {
 			},
 		},
 	}
-	fail := func(err error) (*conn, error) {
+	fail := func(step string, err error) (*conn, error) {
 		stopSetup()
 		raw.Close()
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, &stepError{step, ctx.Err()}
 		}
 		if sctx.Err() != nil {
-			return nil, fmt.Errorf("connect to %s: %w (after %s)", a.Addr, err, connectTimeout)
+			return nil, &stepError{step, fmt.Errorf("connect to %s: %w (after %s)", a.Addr, err, connectTimeout)}
 		}
-		return nil, err
+		return nil, &stepError{step, err}
 	}
 	switch a.TLS {
 	case TLS:
 		tc := tls.Client(raw, opts.TLSConfig)
 		if err := tc.HandshakeContext(sctx); err != nil {
-			return fail(fmt.Errorf("tls with %s: %w", a.Addr, err))
+			return fail(StepTLS, fmt.Errorf("tls with %s: %w", a.Addr, err))
 		}
 		cn.c = imapclient.New(tc, opts)
 	case STARTTLS:
@@ -87,26 +110,30 @@ func (f *Fetcher) connect(ctx context.Context) (*conn, error) {
 		// clear text.
 		cn.c, err = imapclient.NewStartTLS(raw, opts)
 		if err != nil {
-			return fail(fmt.Errorf("starttls with %s: %w", a.Addr, err))
+			return fail(StepTLS, fmt.Errorf("starttls with %s: %w", a.Addr, err))
 		}
 	default:
 		cn.c = imapclient.New(raw, opts)
 	}
+	greeting := StepTLS
+	if a.TLS == Plain {
+		greeting = StepConnect
+	}
 	if err := cn.c.WaitGreeting(); err != nil {
-		return fail(fmt.Errorf("greeting of %s: %w", a.Addr, err))
+		return fail(greeting, fmt.Errorf("greeting of %s: %w", a.Addr, err))
 	}
 	if err := cn.c.Login(a.Username, a.Password).Wait(); err != nil {
 		var ie *imap.Error
 		if errors.As(err, &ie) {
-			return fail(fmt.Errorf("%w: %s as %s: %w", ErrLogin, a.Addr, a.Username, err))
+			return fail(StepLogin, fmt.Errorf("%w: %s as %s: %w", ErrLogin, a.Addr, a.Username, err))
 		}
-		return fail(fmt.Errorf("login at %s: %w", a.Addr, err))
+		return fail(StepLogin, fmt.Errorf("login at %s: %w", a.Addr, err))
 	}
 	if err := cn.learn(); err != nil {
-		return fail(fmt.Errorf("%s: %w", a.Addr, err))
+		return fail(StepLogin, fmt.Errorf("%s: %w", a.Addr, err))
 	}
 	if !stopSetup() {
-		return fail(errors.New("connection closed during setup"))
+		return fail(StepLogin, errors.New("connection closed during setup"))
 	}
 	cn.stop = context.AfterFunc(ctx, func() { cn.c.Close() })
 	return cn, nil

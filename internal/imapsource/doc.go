@@ -31,4 +31,7 @@
 // it, and reconnects with capped exponential backoff. Only one Fetcher
 // should work on a mailbox at a time: with several replicas, hold the
 // store's advisory lock (store.Store.TryLock) around Run.
+//
+// Probe checks an account's settings step by step (connect, TLS, login,
+// mailbox) without changing anything on the server, and says what to fix.
 package imapsource

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
@@ -41,7 +40,7 @@ type Fetcher struct {
 	// Dial opens the network connection to Account.Addr; the Fetcher
 	// adds TLS on top as Account.TLS says. Nil uses a net.Dialer with a
 	// 30 s timeout. Tests and proxies set it.
-	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	Dial DialFunc
 	// MaxMessageSize is the most bytes of one message downloaded; default
 	// DefaultMaxMessageSize. A larger message is not downloaded: it is
 	// quarantined (without its bytes) as too large and moved to the
