@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildDmarc,
+  describeTag,
   defaultForm,
   domainError,
   foValue,
@@ -308,5 +309,23 @@ describe('TXT presentation', () => {
     expect(shellQuote('_dmarc.example.com.')).toBe('_dmarc.example.com.');
     expect(shellQuote('v=DMARC1; p=none')).toBe("'v=DMARC1; p=none'");
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+  });
+});
+
+describe('describeTag', () => {
+  it.each([
+    ['p', 'reject', 'refuse failing mail'],
+    ['sp', 'none', 'Subdomains: monitor only'],
+    ['pct', '20', '20% of failing mail'],
+    ['rua', 'mailto:a@example.com,mailto:b@example.net!10m', 'a@example.com, b@example.net (at most 10 MB each)'],
+    ['fo', '1:d', 'when SPF or DKIM fails, or when a DKIM signature fails'],
+    ['adkim', 's', 'strict'],
+    ['ri', '86400', 'every day'],
+    ['ri', '21600', 'every 6 hours'],
+    ['t', 'y', 'Testing'],
+  ])('%s=%s', (tag, value, words) => expect(describeTag(tag, value)).toContain(words));
+  it('describes every tag the builder makes', () => {
+    const r = buildDmarc(form({ showAll: true, sp: 'reject', np: 'reject', t: true, rua: 'a@example.com', ruf: 'b@example.com' }));
+    for (const [k, v] of r.tags) expect(describeTag(k, v)).not.toBe('');
   });
 });

@@ -453,3 +453,75 @@ export function quoteTxt(value: string): string {
 export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:=@,+-]+$/.test(s) ? s : "'" + s.replace(/'/g, `'\\''`) + "'";
 }
+
+const policyWords: Record<string, string> = {
+  none: 'monitor only: deliver failing mail as usual',
+  quarantine: 'treat failing mail as suspicious (usually the spam folder)',
+  reject: 'refuse failing mail',
+};
+
+const foWords: Record<string, string> = {
+  '0': 'when SPF and DKIM both fail',
+  '1': 'when SPF or DKIM fails',
+  d: 'when a DKIM signature fails',
+  s: 'when SPF fails',
+};
+
+function sizeWords(uri: string): string {
+  const m = /!(\d+)([kmgt]?)$/i.exec(uri);
+  if (!m) return '';
+  const unit: Record<string, string> = { '': ' bytes', k: ' KB', m: ' MB', g: ' GB', t: ' TB' };
+  return ` (at most ${m[1]}${unit[m[2].toLowerCase()]} each)`;
+}
+
+/** describeTag says in plain English what one tag of a record does. */
+export function describeTag(tag: string, value: string): string {
+  switch (tag) {
+    case 'v':
+      return 'This is a DMARC record.';
+    case 'p':
+      return `Policy: ${policyWords[value] ?? value}.`;
+    case 'sp':
+      return `Subdomains: ${policyWords[value] ?? value}.`;
+    case 'np':
+      return `Subdomains that do not exist: ${policyWords[value] ?? value}.`;
+    case 'pct':
+      return value === '100' ? 'The policy applies to all failing mail.' : `The policy applies to ${value}% of failing mail; the rest gets the next milder policy.`;
+    case 't':
+      return value === 'y' ? 'Testing: receivers apply the next milder policy and report as usual.' : 'Not testing: the policy applies in full.';
+    case 'rua':
+      return `Daily aggregate reports go to ${value
+        .split(',')
+        .map((u) => u.replace(/^mailto:/, '').replace(/!.*$/, '') + sizeWords(u))
+        .join(', ')}.`;
+    case 'ruf':
+      return `Failure reports (copies of failing messages, where receivers send them) go to ${value
+        .split(',')
+        .map((u) => u.replace(/^mailto:/, '').replace(/!.*$/, '') + sizeWords(u))
+        .join(', ')}.`;
+    case 'fo':
+      return 'Send a failure report ' + value.split(':').map((o) => foWords[o] ?? o).join(', or ') + '.';
+    case 'adkim':
+      return value === 's' ? 'DKIM alignment is strict: the signing domain must equal the From domain.' : 'DKIM alignment is relaxed: a signing domain of the same organization counts.';
+    case 'aspf':
+      return value === 's' ? 'SPF alignment is strict: the envelope sender domain must equal the From domain.' : 'SPF alignment is relaxed: an envelope sender domain of the same organization counts.';
+    case 'ri':
+      return `Ask for aggregate reports every ${interval(Number(value))}.`;
+    default:
+      return '';
+  }
+}
+
+/** interval says a number of seconds in words: "day", "6 hours", "90 seconds". */
+export function interval(s: number): string {
+  const units: [number, string][] = [
+    [86400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+    [1, 'second'],
+  ];
+  for (const [n, w] of units) {
+    if (s % n === 0 && s >= n) return s === n ? w : `${s / n} ${w}s`;
+  }
+  return `${s} seconds`;
+}
