@@ -1,7 +1,10 @@
-// The wizard's DNS step: the three-tag starting record (v, p, rua). The
-// full generator with every tag is on the DNS tools page (/dns).
+// The wizard's DNS step: the three-tag starting record (v, p, rua), made
+// by the DNS tools' generator (dmarc-record.ts), whose full form is on
+// /dns. Empty fields show example values so the record always reads well.
 
-export type Policy = 'none' | 'quarantine' | 'reject';
+import { buildDmarc, defaultForm, normalizeDomain, relativeHost, type DmarcResult, type Policy } from './dmarc-record';
+
+export type { Policy };
 
 export interface StartRecord {
   domain: string;
@@ -11,36 +14,37 @@ export interface StartRecord {
 
 /** cleanDomain lowercases a domain and strips a scheme, path or trailing dot. */
 export function cleanDomain(d: string): string {
-  return d
-    .trim()
-    .toLowerCase()
-    .replace(/^[a-z]+:\/\//, '')
-    .replace(/\/.*$/, '')
-    .replace(/\.$/, '');
+  return normalizeDomain(d);
 }
 
-const domainRe = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
-const mailRe = /^[^\s@,;!]+@([a-z0-9-]+\.)+[a-z0-9-]+$/i;
+function build(r: StartRecord): DmarcResult {
+  const domain = cleanDomain(r.domain) || 'example.com';
+  const rua = r.rua.trim() || 'dmarc@' + domain;
+  return buildDmarc({ ...defaultForm(), domain, p: r.policy, rua });
+}
 
-/** recordProblems lists what is wrong with the form, empty when fine. */
+/** recordProblems lists what is wrong with what was typed, empty when fine. */
 export function recordProblems(r: StartRecord): string[] {
+  const res = build(r);
   const p: string[] = [];
-  const d = cleanDomain(r.domain);
-  if (d && !domainRe.test(d)) p.push(`“${d}” is not a domain name.`);
-  const rua = r.rua.trim().replace(/^mailto:/i, '');
-  if (rua && !mailRe.test(rua)) p.push(`“${rua}” is not an email address.`);
+  if (r.domain.trim() && res.errors.domain) p.push(res.errors.domain);
+  if (r.rua.trim() && res.errors.rua) p.push(res.errors.rua);
   return p;
 }
 
 /** txtValue is the record's TXT value, without quotes. */
 export function txtValue(r: StartRecord): string {
-  const rua = r.rua.trim().replace(/^mailto:/i, '') || 'dmarc@' + (cleanDomain(r.domain) || 'example.com');
-  return `v=DMARC1; p=${r.policy}; rua=mailto:${rua}`;
+  return build(r).value;
 }
 
 /** recordName is the DNS name the record is published at. */
 export function recordName(domain: string): string {
   return '_dmarc.' + (cleanDomain(domain) || 'example.com');
+}
+
+/** shortName is the name for DNS panels that add the zone themselves. */
+export function shortName(domain: string): string {
+  return relativeHost(cleanDomain(domain) || 'example.com', '_dmarc');
 }
 
 /** zoneLine is the record as a zone-file line: _dmarc.example.com TXT "…". */
@@ -49,13 +53,11 @@ export function zoneLine(r: StartRecord): string {
 }
 
 /**
- * externalAuth tells whether the rua address is at another domain than the
- * one reported on: that domain must then publish an authorisation record
- * (RFC 7489 §7.1), named here.
+ * externalAuth is the record the report address's domain must publish
+ * when it is outside the reported domain (RFC 7489 §7.1), as a zone line.
  */
 export function externalAuth(r: StartRecord): string | undefined {
-  const d = cleanDomain(r.domain);
-  const at = r.rua.trim().replace(/^mailto:/i, '').split('@')[1]?.toLowerCase();
-  if (!d || !at || at === d || at.endsWith('.' + d) || d.endsWith('.' + at)) return undefined;
-  return `${d}._report._dmarc.${at} TXT "v=DMARC1"`;
+  if (!r.domain.trim() || !r.rua.trim()) return undefined;
+  const v = build(r).verifications[0];
+  return v ? `${v.host} TXT "${v.value}"` : undefined;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STEPS, STORAGE_KEY, Wizard, readOnboarding, shouldOnboard, stepIndex, type KeyValue } from './wizard-steps';
 import { address, hints, problems, request, serveCommand, serveEnv, shellQuote, type MailboxForm } from './wizard-mailbox';
-import { externalAuth, recordProblems, zoneLine, txtValue } from './wizard-record';
+import { externalAuth, recordProblems, shortName, zoneLine, txtValue } from './wizard-record';
 
 function mem(): KeyValue & { data: Record<string, string> } {
   const data: Record<string, string> = {};
@@ -120,6 +120,9 @@ describe('DNS step', () => {
     expect(txtValue({ domain: 'example.org', rua: '', policy: 'none' })).toBe('v=DMARC1; p=none; rua=mailto:dmarc@example.org');
     expect(recordProblems(r)).toEqual([]);
     expect(recordProblems({ domain: 'not a domain', rua: 'nope', policy: 'none' })).toHaveLength(2);
+    expect(recordProblems({ domain: '', rua: '', policy: 'none' })).toEqual([]);
+    expect(zoneLine({ domain: '', rua: '', policy: 'quarantine' })).toBe('_dmarc.example.com TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com"');
+    expect(shortName('mail.example.com')).toBe('_dmarc.mail');
   });
   it('names the authorisation record for a report address elsewhere', () => {
     expect(externalAuth({ domain: 'example.com', rua: 'reports@dmarc.example.net', policy: 'none' })).toBe(
