@@ -24,7 +24,8 @@ type Server struct {
 	Store    store.Store
 	Importer *ingest.Importer
 	Log      *slog.Logger
-	// Auth, when set, guards everything but the health endpoints.
+	// Auth, when set, guards everything but the health endpoints and the
+	// public badges (of the domains whose badge is enabled).
 	Auth *BasicAuth
 	// Metrics, when set, is served at /metrics and told of imports.
 	Metrics *Metrics
@@ -55,6 +56,7 @@ func (s *Server) log() *slog.Logger {
 // Handler returns the HTTP handler of all routes.
 func (s *Server) Handler() http.Handler {
 	api := http.NewServeMux()
+	badges := newBadges(s)
 	api.HandleFunc("GET /api/v1/version", s.version)
 	api.HandleFunc("GET /api/v1/openapi.json", s.openapi)
 	api.HandleFunc("GET /api/v1/reports", s.listReports)
@@ -69,6 +71,8 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/scores", s.scores)
 	api.HandleFunc("GET /api/v1/sources/{ip}", s.source)
 	api.HandleFunc("GET /api/v1/domains", s.domains)
+	api.HandleFunc("GET /api/v1/domains/{domain}/badge", badges.getSetting)
+	api.HandleFunc("PUT /api/v1/domains/{domain}/badge", badges.putSetting)
 	api.HandleFunc("GET /api/v1/reporters", s.reporters)
 	api.HandleFunc("GET /api/v1/quarantine", s.listQuarantine)
 	api.HandleFunc("GET /api/v1/quarantine/{id}/raw", s.rawQuarantine)
@@ -90,6 +94,9 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
+	// Public: badges are embedded in READMEs; only opted-in domains show
+	// anything (see badges.serve).
+	mux.HandleFunc("GET /badge/{file}", badges.serve)
 	mux.Handle("/", h)
 	return s.deadlines(mux, api)
 }
