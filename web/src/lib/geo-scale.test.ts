@@ -34,11 +34,17 @@ describe('colours', () => {
     expect(logShare(0, 1000)).toBe(0);
     expect(logShare(1000, 1000)).toBe(1);
     expect(logShare(5000, 1000)).toBe(1);
-    expect(logShare(31, 1000)).toBeCloseTo(0.5, 1);
+    expect(logShare(31.6, 1000)).toBeCloseTo(0.5, 2);
     expect(logShare(10, 0)).toBe(0);
+    // From the least volume in view: it gets 0, the middle on a log scale 0.5.
+    expect(logShare(100, 10000, 100)).toBe(0);
+    expect(logShare(1000, 10000, 100)).toBeCloseTo(0.5, 5);
+    expect(logShare(50, 10000, 100)).toBe(0);
+    expect(logShare(7, 7, 7)).toBe(1);
     expect(intensity(0, 100)).toBe(minIntensity);
     expect(intensity(100, 100)).toBe(1);
     expect(intensity(10, 100000)).toBeGreaterThan(minIntensity);
+    expect(intensity(100, 10000, 100)).toBe(minIntensity);
   });
   it('fills countries', () => {
     expect(fill(0, 100, 1000, 'rate', p)).toBe('var(--surface-2)');
@@ -55,5 +61,8 @@ describe('colours', () => {
     expect(volumeTicks(1)).toEqual([1]);
     expect(volumeTicks(1234)).toEqual([1, 10, 100, 1000, 1234]);
     expect(volumeTicks(5_000_000)).toEqual([1, 100, 10000, 100000, 5000000]);
+    expect(volumeTicks(24861, 1193)).toEqual([1193, 10000, 24861]);
+    expect(volumeTicks(500, 1000)).toEqual([500]);
+    expect(volumeTicks(1000, 10)).toEqual([10, 100, 1000]);
   });
 });

@@ -29,11 +29,17 @@ export function mix(a: RGB, b: RGB, t: number): RGB {
   return [a[0] + (b[0] - a[0]) * k, a[1] + (b[1] - a[1]) * k, a[2] + (b[2] - a[2]) * k];
 }
 
-/** logShare places v on a log scale from 0 (v ≤ 0) to 1 (v ≥ max). */
-export function logShare(v: number, max: number): number {
+/**
+ * logShare places v on a log scale from 0 (v ≤ min) to 1 (v ≥ max); min
+ * is the least volume shown (1 by default), so the countries in view use
+ * the whole scale.
+ */
+export function logShare(v: number, max: number, min = 1): number {
+  const lo = Math.max(1, min);
   if (v <= 0 || max <= 0) return 0;
   if (v >= max) return 1;
-  return Math.log1p(v) / Math.log1p(max);
+  if (v <= lo || max <= lo) return 0;
+  return Math.log(v / lo) / Math.log(max / lo);
 }
 
 /** The pass rates (%) where the scale is fully bad, amber and good. */
@@ -61,11 +67,11 @@ export function rateColor(rate: number, p: Pick<Palette, 'bad' | 'warn' | 'good'
 }
 
 /** The least intensity of a shown country: low volume stays visible. */
-export const minIntensity = 0.35;
+export const minIntensity = 0.3;
 
-/** intensity is how strongly a volume shows, minIntensity … 1 on a log scale. */
-export function intensity(v: number, max: number): number {
-  return minIntensity + (1 - minIntensity) * logShare(v, max);
+/** intensity is how strongly a volume shows, minIntensity … 1 on a log scale from min to max. */
+export function intensity(v: number, max: number, min = 1): number {
+  return minIntensity + (1 - minIntensity) * logShare(v, max, min);
 }
 
 export type ColourBy = 'rate' | 'volume';
@@ -74,10 +80,10 @@ export type ColourBy = 'rate' | 'volume';
  * fill is a country's colour: the empty colour without volume, else the
  * hue (by pass rate, or the volume hue) faded towards base by volume.
  */
-export function fill(volume: number, passRate: number, max: number, by: ColourBy, p: Palette): string {
+export function fill(volume: number, passRate: number, max: number, by: ColourBy, p: Palette, min = 1): string {
   if (volume <= 0) return p.empty;
   const hue = by === 'rate' ? rateColor(passRate, p) : p.volume;
-  return hex(mix(p.base, hue, intensity(volume, max)));
+  return hex(mix(p.base, hue, intensity(volume, max, min)));
 }
 
 /** palette builds a palette from token strings (e.g. readTokens plus --accent). */
@@ -93,12 +99,15 @@ export function palette(t: { bad: string; warn: string; good: string; volume: st
   };
 }
 
-/** volumeTicks are up to 5 round values (powers of ten, and max) to label a log legend. */
-export function volumeTicks(max: number): number[] {
-  if (max < 1) return [];
-  const all: number[] = [];
-  for (let p = 1; p < max; p *= 10) all.push(p);
-  all.push(Math.round(max));
+/** volumeTicks are up to 5 values to label a log legend: min, the powers of ten between, and max. */
+export function volumeTicks(max: number, min = 1): number[] {
+  const lo = Math.max(1, Math.round(min));
+  const hi = Math.round(max);
+  if (hi < 1) return [];
+  if (hi <= lo) return [hi];
+  const all = [lo];
+  for (let p = 10 ** Math.ceil(Math.log10(lo + 1)); p < hi; p *= 10) if (p > lo) all.push(p);
+  all.push(hi);
   if (all.length <= 5) return all;
   const step = (all.length - 1) / 4;
   return [0, 1, 2, 3, 4].map((i) => all[Math.round(i * step)]);
