@@ -44,6 +44,10 @@ type Server struct {
 	// UI serves the dashboard at every path the API does not claim;
 	// default the dashboard embedded in the binary (package web).
 	UI http.Handler
+	// DisableIMAPTest refuses POST /api/v1/imap/test (403): the test
+	// connects wherever its caller says, which lets anyone with API
+	// access probe the hosts and ports the server can reach (SSRF).
+	DisableIMAPTest bool
 }
 
 func (s *Server) log() *slog.Logger {
@@ -76,6 +80,7 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/reporters", s.reporters)
 	api.HandleFunc("GET /api/v1/quarantine", s.listQuarantine)
 	api.HandleFunc("GET /api/v1/quarantine/{id}/raw", s.rawQuarantine)
+	api.HandleFunc("POST /api/v1/imap/test", s.imapTest)
 	api.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
