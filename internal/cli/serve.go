@@ -50,6 +50,7 @@ replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 	ipdb := fs.String("ipdb", "", "directory of the IP data `make ipdb` installs (default DATA/ipdb)")
 	geoASN := fs.String("geoip-asn", "", "a MaxMind GeoLite2-ASN .mmdb file, used instead of the ip-location-db ASN data")
 	geoCountry := fs.String("geoip-country", "", "a MaxMind GeoLite2-Country or -City .mmdb file, used instead of the ip-location-db country data")
+	noIMAPTest := fs.Bool("disable-imap-test", false, "refuse the setup guide's IMAP connection test (POST /api/v1/imap/test), which makes the server connect where a signed-in user says")
 	rdns := fs.Bool("reverse-dns", true, "look up the reverse DNS names of source IPs shown in the dashboard (false: no DNS queries about them)")
 	imapEvery := fs.Duration("imap-interval", 5*time.Minute, "how often the mailbox is read (IDLE brings new mail sooner when the server offers it)")
 	if code, ok := parseFlags(fs, &env, args); !ok {
@@ -85,14 +86,15 @@ replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 		defer ips.Close()
 		metrics := server.NewMetrics(st)
 		srv := &server.Server{
-			IPs:       ips,
-			Store:     st,
-			Importer:  &ingest.Importer{Store: st, Log: log},
-			Log:       log,
-			Auth:      auth,
-			Metrics:   metrics,
-			MaxUpload: *maxUpload,
-			Version:   version.String(),
+			IPs:             ips,
+			DisableIMAPTest: *noIMAPTest,
+			Store:           st,
+			Importer:        &ingest.Importer{Store: st, Log: log},
+			Log:             log,
+			Auth:            auth,
+			Metrics:         metrics,
+			MaxUpload:       *maxUpload,
+			Version:         version.String(),
 		}
 		// Background sources run until ctx ends; serve waits for them so
 		// that the report in hand is committed before exit.
