@@ -16,6 +16,9 @@ type migration struct {
 	version int
 	name    string
 	sql     string // one or more statements
+	// backfill, when set, runs after sql in the same transaction, for
+	// data the SQL cannot compute (the source sketches of version 7).
+	backfill func(ctx context.Context, run rowSource, exec execer) error
 }
 
 // sqliteMigrations is the SQLite schema. The PostgreSQL store keeps its own
@@ -185,6 +188,11 @@ CREATE TABLE domain_settings (
 	updated_at INTEGER NOT NULL       -- Unix seconds
 );
 `},
+	{version: 7, name: "source_sketches", sql: `
+-- The sketch of each domain and day's distinct source IPs (sketch.go),
+-- merged at ingest; backfilled from rollup_sources by backfillSketches.
+ALTER TABLE rollup_days ADD COLUMN sources BLOB;
+`, backfill: backfillSketches},
 }
 
 const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -252,6 +260,11 @@ func apply(ctx context.Context, db *sql.DB, m migration) (done bool, err error) 
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return false, fmt.Errorf("apply: %w", err)
 	}
+	if m.backfill != nil {
+		if err := m.backfill(ctx, sqlTxRows(tx), sqlTxExec(tx)); err != nil {
+			return false, fmt.Errorf("backfill: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		m.version, m.name, time.Now().Unix()); err != nil {
 		return false, fmt.Errorf("record version: %w", err)
@@ -269,4 +282,29 @@ func ignoreTxDone(err error) error {
 		return nil
 	}
 	return err
+}
+
+// sqlTxRows is the rowSource of tx.
+func sqlTxRows(tx *sql.Tx) rowSource {
+	return func(ctx context.Context, q string, args []any, each func(func(...any) error) error) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := each(rows.Scan); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+}
+
+// sqlTxExec is the execer of tx.
+func sqlTxExec(tx *sql.Tx) execer {
+	return func(ctx context.Context, q string, args ...any) error {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"os"
 	"path/filepath"
@@ -48,8 +49,8 @@ func TestMigrateSteps(t *testing.T) {
 		return db
 	}
 	steps := []migration{
-		{1, "one", `CREATE TABLE one (a INTEGER)`},
-		{2, "two", `CREATE TABLE two (a INTEGER); CREATE INDEX two_a ON two (a)`},
+		{version: 1, name: "one", sql: `CREATE TABLE one (a INTEGER)`},
+		{version: 2, name: "two", sql: `CREATE TABLE two (a INTEGER); CREATE INDEX two_a ON two (a)`},
 	}
 	tests := []struct {
 		name    string
@@ -63,7 +64,15 @@ func TestMigrateSteps(t *testing.T) {
 		{"one new step", steps[:1], steps, []int{2}, ""},
 		{"newer database", steps, steps[:1], nil, "newer than this program"},
 		{"out of order", nil, []migration{steps[1], steps[0]}, nil, "out of order"},
-		{"failing step", nil, append(steps[:1:1], migration{2, "bad", `CREATE TABLE one (a INTEGER)`}), []int{1}, "migration 2 (bad)"},
+		{"failing step", nil, append(steps[:1:1], migration{version: 2, name: "bad", sql: `CREATE TABLE one (a INTEGER)`}), []int{1}, "migration 2 (bad)"},
+		{"backfill", nil, append(steps[:1:1], migration{version: 2, name: "fill", sql: `CREATE TABLE two (a INTEGER)`,
+			backfill: func(ctx context.Context, run rowSource, exec execer) error {
+				return exec(ctx, `INSERT INTO two (a) SELECT COUNT(*) FROM one`)
+			}}), []int{1, 2}, ""},
+		{"failing backfill", nil, append(steps[:1:1], migration{version: 2, name: "fill", sql: `CREATE TABLE two (a INTEGER)`,
+			backfill: func(ctx context.Context, run rowSource, exec execer) error {
+				return exec(ctx, `INSERT INTO nothing (a) VALUES (1)`)
+			}}), []int{1}, "migration 2 (fill): backfill"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -179,6 +179,11 @@ CREATE TABLE domain_settings (
 	updated_at BIGINT NOT NULL        -- Unix seconds
 );
 `},
+	{version: 7, name: "source_sketches", sql: `
+-- The sketch of each domain and day's distinct source IPs (sketch.go),
+-- merged at ingest; backfilled from rollup_sources by backfillSketches.
+ALTER TABLE rollup_days ADD COLUMN sources BYTEA;
+`, backfill: backfillSketches},
 }
 
 const createPostgresSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -255,6 +260,11 @@ func applyPostgres(ctx context.Context, pool *pgxpool.Pool, key int64, m migrati
 		if _, err := tx.Exec(ctx, m.sql); err != nil {
 			return fmt.Errorf("apply: %w", err)
 		}
+		if m.backfill != nil {
+			if err := m.backfill(ctx, pgTxRows(tx), pgTxExec(tx)); err != nil {
+				return fmt.Errorf("backfill: %w", err)
+			}
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
 			m.version, m.name, time.Now().Unix()); err != nil {
 			return fmt.Errorf("record version: %w", err)
@@ -266,4 +276,29 @@ func applyPostgres(ctx context.Context, pool *pgxpool.Pool, key int64, m migrati
 		return false, err
 	}
 	return done, nil
+}
+
+// pgTxRows is the rowSource of tx, for portable queries.
+func pgTxRows(tx pgx.Tx) rowSource {
+	return func(ctx context.Context, q string, args []any, each func(func(...any) error) error) error {
+		rows, err := tx.Query(ctx, rebind(q), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := each(rows.Scan); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+}
+
+// pgTxExec is the execer of tx, for portable statements.
+func pgTxExec(tx pgx.Tx) execer {
+	return func(ctx context.Context, q string, args ...any) error {
+		_, err := tx.Exec(ctx, rebind(q), args...)
+		return err
+	}
 }

@@ -151,8 +151,8 @@ func TestPostgresMigrations(t *testing.T) {
 func TestPostgresMigrateSteps(t *testing.T) {
 	t.Parallel()
 	steps := []migration{
-		{1, "one", `CREATE TABLE one (a INTEGER)`},
-		{2, "two", `CREATE TABLE two (a INTEGER); CREATE INDEX two_a ON two (a)`},
+		{version: 1, name: "one", sql: `CREATE TABLE one (a INTEGER)`},
+		{version: 2, name: "two", sql: `CREATE TABLE two (a INTEGER); CREATE INDEX two_a ON two (a)`},
 	}
 	tests := []struct {
 		name    string
@@ -166,7 +166,11 @@ func TestPostgresMigrateSteps(t *testing.T) {
 		{"one new step", steps[:1], steps, []int{2}, ""},
 		{"newer database", steps, steps[:1], nil, "newer than this program"},
 		{"out of order", nil, []migration{steps[1], steps[0]}, nil, "out of order"},
-		{"failing step", nil, append(steps[:1:1], migration{2, "bad", `CREATE TABLE one (a INTEGER)`}), []int{1}, "migration 2 (bad)"},
+		{"failing step", nil, append(steps[:1:1], migration{version: 2, name: "bad", sql: `CREATE TABLE one (a INTEGER)`}), []int{1}, "migration 2 (bad)"},
+		{"failing backfill", nil, append(steps[:1:1], migration{version: 2, name: "fill", sql: `CREATE TABLE two (a INTEGER)`,
+			backfill: func(ctx context.Context, run rowSource, exec execer) error {
+				return exec(ctx, `INSERT INTO nothing (a) VALUES (1)`)
+			}}), []int{1}, "migration 2 (fill): backfill"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -13,19 +14,25 @@ import (
 // two tables maintained at ingest instead of the records table:
 //
 //   - rollup_days: the counters of Totals per (domain, day), one row per
-//     policy domain and UTC day, whatever the number of records. Summary
-//     and Timeline sum their counters from it.
+//     policy domain and UTC day, whatever the number of records, and the
+//     sketch of the day's distinct source IPs (sketch.go). Summary and
+//     Timeline read only this table: they sum the counters and merge the
+//     sketches for UniqueSources, which cannot be summed from daily counts.
 //   - rollup_sources: the same counters per (domain, day, source_ip). Top
-//     sources group it by source IP, and the UniqueSources of Summary and
-//     Timeline count its distinct IPs, which cannot be summed from daily
-//     counts.
+//     sources group it by source IP.
 //
 // Both are written in the report's own transaction (ReportTx), so a report
 // and its rollups are stored together or not at all. A report has one domain
 // and one day, so its rollups are accumulated in memory per source IP and
 // upserted (INSERT ... ON CONFLICT DO UPDATE adding the counters, which
 // SQLite and PostgreSQL both accept) at Commit, or earlier when more than
-// maxRollupSources IPs are pending. Nothing else maintains them: a feature
+// maxRollupSources IPs are pending. The day's sketch cannot be merged in
+// SQL, so it is read, merged and written back: the upsert of the day row
+// returns the row's sketch, and an UPDATE stores the union when the report
+// added IPs. In PostgreSQL the upsert locks the row until the transaction
+// ends (and RETURNING reads its newest version), so two replicas storing
+// reports of the same domain and day serialize there and neither loses the
+// other's IPs; SQLite has a single writer. Nothing else maintains them: a feature
 // that deletes records or reports (retention) must subtract the deleted
 // counters from both tables or rebuild the affected (domain, day) rows from
 // records, or the statistics will keep counting what is gone.
@@ -118,6 +125,7 @@ type rollups struct {
 	records int64                // records added: a report without any adds no day row
 	total   counters             // of the sources flushed, summed as they are: cheaper than once a record
 	sources map[string]*counters // by source IP as stored
+	sketch  sourceSketch         // of all the report's IPs, early flushes included
 	limit   int                  // of sources before an early flush: maxRollupSources
 	args    []any                // scratch for the upserts
 }
@@ -138,33 +146,57 @@ func (u *rollups) add(ctx context.Context, exec execer, ip string, r *aggregate.
 		}
 		c = new(counters)
 		u.sources[ip] = c
+		u.sketch.add(sourceHash(ip))
 	}
 	c.add(r)
 	return nil
 }
 
-// flush upserts everything accumulated: the sources, then the day row.
-// Every transaction takes its row locks in that order and the sources in
-// IP order, so two PostgreSQL transactions storing reports of the same
-// domain and day wait for each other instead of deadlocking. (A report
-// flushing early, with more than maxRollupSources IPs, takes them in
+// flush upserts everything accumulated: the sources, then the day row and
+// its sketch. Every transaction takes its row locks in that order and the
+// sources in IP order, so two PostgreSQL transactions storing reports of
+// the same domain and day wait for each other instead of deadlocking. (A
+// report flushing early, with more than maxRollupSources IPs, takes them in
 // several sorted runs; a deadlock is then possible, and PostgreSQL breaks it
 // by failing one of the two reports, which its importer can retry.)
-func (u *rollups) flush(ctx context.Context, exec execer) error {
+func (u *rollups) flush(ctx context.Context, exec execer, query rowSource) error {
 	if err := u.flushSources(ctx, exec); err != nil {
 		return err
 	}
 	if u.records == 0 {
 		return nil
 	}
-	args := u.total.appendArgs(append(u.args[:0], u.domain, u.day))
-	if err := exec(ctx, upsertRollupSQL("rollup_days", []string{"domain", "day"}, 1), args...); err != nil {
+	mine := u.sketch.appendBinary(nil)
+	args := append(u.total.appendArgs(append(u.args[:0], u.domain, u.day)), mine)
+	var stored []byte
+	err := query(ctx, upsertDaySQL, args, func(scan func(...any) error) error { return scan(&stored) })
+	clear(args)
+	if err != nil {
 		return fmt.Errorf("update daily rollup: %w", err)
+	}
+	// stored is mine when the row is new, else the row's sketch before
+	// this report: merging mine into it is then the union.
+	var day sourceSketch
+	if err := day.unmarshal(stored); err != nil {
+		return fmt.Errorf("update daily rollup of %s on %d: %w", u.domain, u.day, err)
+	}
+	day.merge(&u.sketch)
+	if merged := day.appendBinary(nil); !bytes.Equal(merged, stored) {
+		q := "UPDATE rollup_days SET sources = ? WHERE domain = ? AND day = ?"
+		if err := exec(ctx, q, merged, u.domain, u.day); err != nil {
+			return fmt.Errorf("update daily sketch: %w", err)
+		}
 	}
 	u.total = counters{}
 	u.records = 0
+	u.sketch.reset()
 	return nil
 }
+
+// upsertDaySQL upserts the day row of a report: a new row takes the
+// report's sketch, an existing one gets the counters added, keeps its
+// sketch and returns it.
+var upsertDaySQL = upsertRollupSQL("rollup_days", []string{"domain", "day"}, []string{"sources"}, 1) + " RETURNING sources"
 
 func (u *rollups) flushSources(ctx context.Context, exec execer) error {
 	ips := make([]string, 0, len(u.sources))
@@ -181,7 +213,7 @@ func (u *rollups) flushSources(ctx context.Context, exec execer) error {
 			u.total.plus(c)
 			args = c.appendArgs(append(args, u.domain, u.day, ip))
 		}
-		if err := exec(ctx, upsertRollupSQL("rollup_sources", keys, n), args...); err != nil {
+		if err := exec(ctx, upsertRollupSQL("rollup_sources", keys, nil, n), args...); err != nil {
 			return fmt.Errorf("update source rollup: %w", err)
 		}
 		clear(args)
@@ -193,9 +225,10 @@ func (u *rollups) flushSources(ctx context.Context, exec execer) error {
 }
 
 // upsertRollupSQL is a multi-row upsert of n rows into a rollup table keyed
-// by keys: existing rows get the new counters added.
-func upsertRollupSQL(table string, keys []string, n int) string {
-	cols := append(slices.Clone(keys), counterColumns...)
+// by keys, then the counters, then the kept columns: existing rows get the
+// new counters added and keep their kept columns.
+func upsertRollupSQL(table string, keys, kept []string, n int) string {
+	cols := append(append(slices.Clone(keys), counterColumns...), kept...)
 	row := "(" + strings.Repeat("?, ", len(cols)-1) + "?)"
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")

@@ -170,8 +170,9 @@ func TestRollupsMatchRecords(t *testing.T) {
 		t.Run("ingest", func(t *testing.T) { checkRollups(t, s) })
 
 		// Back to schema version 4, then migrate again: version 5
-		// rebuilds the rollups from the records (the later versions
-		// are undone too, as migrate starts after the newest).
+		// rebuilds the rollups from the records and version 7 their
+		// sketches from rollup_sources (the later versions are undone
+		// too, as migrate starts after the newest).
 		execSQL(t, s, `DROP TABLE rollup_days`)
 		execSQL(t, s, `DROP TABLE rollup_sources`)
 		execSQL(t, s, `DROP TABLE domain_settings`)
@@ -189,7 +190,11 @@ func TestRollupsFlushEarly(t *testing.T) {
 	var runs [][]string
 	exec := func(_ context.Context, q string, args ...any) error {
 		if !strings.HasPrefix(q, "INSERT INTO rollup_sources") {
-			runs = append(runs, []string{fmt.Sprint("day ", args[2])})
+			var s sourceSketch
+			if err := s.unmarshal(args[0].([]byte)); err != nil {
+				t.Fatal(err)
+			}
+			runs = append(runs, []string{fmt.Sprint(q[:len("UPDATE rollup_days")], " ", s.count())})
 			return nil
 		}
 		var ips []string
@@ -199,24 +204,43 @@ func TestRollupsFlushEarly(t *testing.T) {
 		runs = append(runs, ips)
 		return nil
 	}
-	for _, ip := range []string{"d", "b", "a", "b", "c", "a", "e"} {
-		if err := u.add(t.Context(), exec, ip, &aggregate.Record{SourceIP: ip, Count: 2}); err != nil {
+	// The day row is new: the upsert returns the report's sketch, which
+	// needs no UPDATE. Then it existed with the IPs a and z.
+	var stored []byte
+	query := func(_ context.Context, q string, args []any, each func(func(...any) error) error) error {
+		runs = append(runs, []string{fmt.Sprint("day ", args[2])})
+		if stored == nil {
+			stored = args[len(args)-1].([]byte)
+		}
+		return each(func(dest ...any) error {
+			*dest[0].(*[]byte) = stored
+			return nil
+		})
+	}
+	for _, existing := range [][]string{nil, {"a", "z"}} {
+		if existing != nil {
+			stored = sketchOf(existing).appendBinary(nil)
+		}
+		for _, ip := range []string{"d", "b", "a", "b", "c", "a", "e"} {
+			if err := u.add(t.Context(), exec, ip, &aggregate.Record{SourceIP: ip, Count: 2}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := u.flush(t.Context(), exec, query); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := u.flush(t.Context(), exec); err != nil {
-		t.Fatal(err)
-	}
-	equal(t, "runs", runs, [][]string{{"a=2", "b=4", "d=2"}, {"a=2", "c=2", "e=2"}, {"day 14"}})
+	run := [][]string{{"a=2", "b=4", "d=2"}, {"a=2", "c=2", "e=2"}, {"day 14"}}
+	equal(t, "runs", runs, append(append(run, run...), []string{"UPDATE rollup_days 6"}))
 }
 
 // TestUpsertRollupSQL pins the statement's shape.
 func TestUpsertRollupSQL(t *testing.T) {
 	t.Parallel()
-	q := upsertRollupSQL("rollup_days", []string{"domain", "day"}, 2)
+	q := upsertRollupSQL("rollup_days", []string{"domain", "day"}, []string{"sources"}, 2)
 	for _, want := range []string{
 		"INSERT INTO rollup_days (domain, day, messages, ",
-		"VALUES (" + strings.Repeat("?, ", 12) + "?), (",
+		"disposition_reject, sources) VALUES (" + strings.Repeat("?, ", 13) + "?), (",
 		" ON CONFLICT (domain, day) DO UPDATE SET messages = rollup_days.messages + excluded.messages, ",
 		"disposition_reject = rollup_days.disposition_reject + excluded.disposition_reject",
 	} {
@@ -224,7 +248,10 @@ func TestUpsertRollupSQL(t *testing.T) {
 			t.Errorf("%s\nlacks %q", q, want)
 		}
 	}
-	equal(t, "placeholders", strings.Count(q, "?"), 26)
+	if strings.Contains(q, "sources =") {
+		t.Errorf("%s\nupdates the kept column", q)
+	}
+	equal(t, "placeholders", strings.Count(q, "?"), 28)
 }
 
 // rowsOf is the rowSource of s.
