@@ -360,3 +360,29 @@ export async function imapTest(req: ImapTestRequest, signal?: AbortSignal): Prom
   });
   return decode<ImapTestResult>(res);
 }
+
+/** Whether a domain's public compliance badge is enabled (roadmap 1.7). */
+export interface BadgeSetting {
+  domain: string;
+  enabled: boolean;
+  /** The badge's path, /badge/DOMAIN.svg. */
+  url: string;
+  /** Markdown embedding the badge by the absolute URL the server sees. */
+  markdown: string;
+}
+
+/** badgeSetting reads GET /api/v1/domains/{domain}/badge (404 for a domain without reports). */
+export function badgeSetting(domain: string, signal?: AbortSignal): Promise<BadgeSetting> {
+  return get<BadgeSetting>(`/domains/${encodeURIComponent(domain)}/badge`, undefined, signal);
+}
+
+/** setBadge enables or disables a domain's public badge (PUT). */
+export async function setBadge(domain: string, enabled: boolean, signal?: AbortSignal): Promise<BadgeSetting> {
+  const res = await fetch(url(`/domains/${encodeURIComponent(domain)}/badge`), {
+    method: 'PUT',
+    signal,
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ enabled }),
+  });
+  return decode<BadgeSetting>(res);
+}
