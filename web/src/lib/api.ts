@@ -241,6 +241,8 @@ export interface Score {
   confidence_reason?: string;
   factors: ScoreFactor[];
   policy: string;
+  /** The policy scored: one level weaker when pct < 100 or t=y. */
+  effective_policy?: string;
   multiplier: number;
 }
 
@@ -250,7 +252,7 @@ export interface DomainScore {
   pass_rate: number;
   last_report: string;
   score: Score;
-  trend: { direction: 'improving' | 'declining' | 'stable'; delta: number; previous?: number };
+  trend: { direction: 'improving' | 'declining' | 'stable' | 'unknown'; delta: number };
   history: { day: string; score: number }[];
   /** The sources with the most failing messages, at most 3. */
   failing: Source[];
