@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve, launch, context, screenshot, axe, corpus } from './harness.mjs';
+import { recentReports } from './synth.mjs';
 
 let srv, browser;
 
@@ -34,6 +35,13 @@ before(async () => {
   srv = await serve();
   browser = await launch();
   for (const f of files.slice(1)) await uploadAPI(srv.base, f);
+  // A month of recent daily reports, so the default range has data.
+  const form = new FormData();
+  for (const [name, xml] of recentReports(30)) form.append('file', new Blob([xml]), name);
+  const res = await fetch(srv.base + '/api/v1/reports', { method: 'POST', body: form });
+  assert.equal(res.status, 200);
+  const outcomes = (await res.json()).files.flatMap((f) => f.results.map((r) => r.outcome));
+  assert.ok(outcomes.length === 120 && outcomes.every((o) => o === 'imported'), `synthetic uploads: ${outcomes}`);
 });
 
 after(async () => {
@@ -141,12 +149,45 @@ test('keyboard shortcuts', async () => {
   await ctx.close();
 });
 
+test('overview scores the domains; a badge is opt-in and then served', async () => {
+  const ctx = await context(browser, { preset: '30' });
+  const page = await ctx.newPage();
+  await page.goto(srv.base + '/');
+  const card = page.locator('[data-testid=domain-card][data-domain="shop.example"]');
+  await card.waitFor();
+  assert.match(await card.innerText(), /DMARC pass/);
+  assert.ok(Number(await page.getByTestId('total-messages').innerText().then((t) => t.replace(/,/g, ''))) > 10000);
+
+  const before = await fetch(srv.base + '/badge/shop.example.svg');
+  assert.equal(before.status, 404, 'badges are off until enabled');
+  assert.match(await before.text(), /not enabled/);
+
+  await card.getByTestId('badge-open').click();
+  await page.getByTestId('badge-dialog').waitFor();
+  await page.getByTestId('badge-toggle').click();
+  await page.getByTestId('badge-state').filter({ hasText: 'Enabled' }).waitFor();
+  const md = await page.getByTestId('badge-markdown').inputValue();
+  assert.match(md, /^!\[.*\]\(http:\/\/127\.0\.0\.1:\d+\/badge\/shop\.example\.svg\)$/);
+  await screenshot(page, 'badge-dialog-light');
+  await page.keyboard.press('Escape');
+
+  for (const style of ['flat', 'flat-square', 'for-the-badge']) {
+    const res = await fetch(`${srv.base}/badge/shop.example.svg?style=${style}`);
+    assert.equal(res.status, 200, style);
+    assert.equal(res.headers.get('content-type'), 'image/svg+xml');
+    const svg = await res.text();
+    assert.match(svg, /\d+% [A-F]/i, `${style}: percent and grade`);
+  }
+  assert.deepEqual(ctx.errors, []);
+  await ctx.close();
+});
+
 // Every page, both themes: no axe-core WCAG A/AA violation (contrast
 // included), no script error, and a screenshot to look at.
 const pages = ['/', '/reports', '/reports/1', '/sources', '/trends', '/map', '/dns', '/upload', '/welcome'];
 for (const theme of ['light', 'dark']) {
   test(`pages in the ${theme} theme: accessible, no errors, screenshots`, async () => {
-    const ctx = await context(browser, { theme });
+    const ctx = await context(browser, { theme, preset: '30' });
     const page = await ctx.newPage();
     const problems = [];
     for (const p of pages) {

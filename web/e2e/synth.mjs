@@ -1,0 +1,81 @@
+// Generated aggregate reports for the last days, so the browser tests (and
+// their screenshots) see a store like a real one: daily reports from a few
+// reporters for two domains, well-known senders that pass, a forwarder and
+// a spoofer that fail. Deterministic: a seeded generator, dates relative
+// to today.
+
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const senders = [
+  // ip, dkim, spf, share: Google, Amazon SES, Microsoft, a forwarder, a spoofer
+  { ip: '209.85.220.41', dkim: 'pass', spf: 'pass', weight: 50 },
+  { ip: '54.240.8.31', dkim: 'pass', spf: 'fail', weight: 20 },
+  { ip: '40.107.22.52', dkim: 'pass', spf: 'pass', weight: 15 },
+  { ip: '66.111.4.25', dkim: 'fail', spf: 'fail', weight: 4, forwarded: true },
+  { ip: '185.220.101.7', dkim: 'fail', spf: 'fail', weight: 3 },
+  { ip: '92.53.116.102', dkim: 'fail', spf: 'fail', weight: 1 },
+];
+
+function report({ org, email, domain, policy, begin, id, records }) {
+  const t = Math.floor(begin.getTime() / 1000);
+  const rows = records
+    .map(
+      (r) => `  <record>
+    <row><source_ip>${r.ip}</source_ip><count>${r.count}</count>
+      <policy_evaluated><disposition>${r.disposition}</disposition><dkim>${r.dkim}</dkim><spf>${r.spf}</spf></policy_evaluated></row>
+    <identifiers><header_from>${domain}</header_from></identifiers>
+    <auth_results><dkim><domain>${r.dkim === 'pass' ? domain : r.forwarded ? domain : 'spoof.example'}</domain><selector>s1</selector><result>${r.forwarded ? 'fail' : r.dkim}</result></dkim>
+      <spf><domain>${r.spf === 'pass' ? domain : 'bounce.example'}</domain><result>${r.spf}</result></spf></auth_results>
+  </record>`,
+    )
+    .join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<feedback>
+  <report_metadata><org_name>${org}</org_name><email>${email}</email><report_id>${id}</report_id>
+    <date_range><begin>${t}</begin><end>${t + 86399}</end></date_range></report_metadata>
+  <policy_published><domain>${domain}</domain><adkim>r</adkim><aspf>r</aspf><p>${policy}</p><sp>${policy}</sp><pct>100</pct></policy_published>
+${rows}
+</feedback>
+`;
+}
+
+/**
+ * recentReports returns [name, xml] pairs: for each of the last `days`
+ * days, one report per reporter for each domain. The failing share shrinks
+ * over time (the domain owner fixing things), so trends have a shape.
+ */
+export function recentReports(days = 30, now = new Date()) {
+  const rand = rng(7);
+  const out = [];
+  const reporters = [
+    ['google.com', 'noreply-dmarc-support@google.com'],
+    ['Outlook.com', 'dmarcreport@microsoft.com'],
+  ];
+  const domains = [
+    ['shop.example', 'quarantine', 900],
+    ['mail.example', 'none', 250],
+  ];
+  for (let d = days; d >= 1; d--) {
+    const begin = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - d));
+    for (const [domain, policy, volume] of domains) {
+      for (const [org, email] of reporters) {
+        const fix = d / days; // 1 at the start, near 0 today
+        const records = senders.map((s) => {
+          const failing = s.dkim === 'fail' && s.spf === 'fail';
+          const w = failing ? s.weight * (0.3 + fix) : s.weight;
+          return {
+            ...s,
+            count: Math.max(1, Math.round(((volume * w) / 100) * (0.8 + rand() * 0.4))),
+            disposition: failing && policy === 'quarantine' ? 'quarantine' : 'none',
+          };
+        });
+        const id = `${org}-${domain}-${begin.toISOString().slice(0, 10)}`;
+        out.push([`${id}.xml`, report({ org, email, domain, policy, begin, id, records })]);
+      }
+    }
+  }
+  return out;
+}
