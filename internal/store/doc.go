@@ -32,8 +32,12 @@
 //
 // Summary, Timeline and TopSources read daily rollups maintained at ingest
 // in the report's transaction (rollup.go): the Totals counters per (domain,
-// day) and per (domain, day, source IP). Only ingest maintains them: a
-// future feature deleting records or reports (retention) must subtract
-// what it deletes from both rollup tables, or rebuild their rows for the
-// affected domains and days from the records, in the same transaction.
+// day), with a sketch of the day's distinct source IPs (sketch.go), and per
+// (domain, day, source IP). UniqueSources is therefore exact up to 512
+// distinct IPs and an estimate beyond (standard error 1.6%). Only ingest
+// maintains the rollups: a future feature deleting records or reports
+// (retention) must subtract what it deletes from both rollup tables, or
+// rebuild their rows for the affected domains and days from the records, in
+// the same transaction; a sketch cannot subtract, so the sketches of those
+// days must be rebuilt from rollup_sources (as backfillSketches does).
 package store

@@ -63,6 +63,7 @@ func (p *Postgres) BeginReport(ctx context.Context, in Incoming) (ReportTx, erro
 		args:   make([]any, 0, p.batch*recordColumnCount),
 		roll:   newRollups(domain, day),
 	}
+	t.roll.forUpdate = " FOR UPDATE"
 	// Under mu: when ctx is done already, f runs at once and must find
 	// t.stop set.
 	t.mu.Lock()

@@ -11,8 +11,8 @@ import (
 // (domain, day, source_ip) into one sketch per day, then writing them: a
 // PostgreSQL connection cannot write while it streams rows, and memory
 // stays bounded by one domain's days (4 KiB a day at most) however large
-// the store. On the 10M-record apibench store (6.4M source rows) it took
-// about a minute.
+// the store. On the 10M-record apibench store (6.4M source rows, 18,250
+// days) opening the store with this migration took 9 s.
 func backfillSketches(ctx context.Context, run rowSource, exec execer) error {
 	var domains []string
 	err := run(ctx, `SELECT DISTINCT domain FROM rollup_days ORDER BY domain`, nil, func(scan func(...any) error) error {
