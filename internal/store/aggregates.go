@@ -11,9 +11,9 @@ import (
 // The aggregate queries of the API: summary statistics, timeline, top
 // sources, domains and reporters, in portable SQL that both stores run.
 // Summary, Timeline and TopSources read the daily rollups (rollup.go), not
-// the records, so their cost grows with the days and source IPs a filter
-// covers rather than with the records; Domains and Reporters read the
-// reports' counters.
+// the records: the cost of Summary and Timeline grows with the (domain,
+// day) rows a filter covers, that of TopSources with its (domain, day,
+// source IP) rows; Domains and Reporters read the reports' counters.
 
 // AggregateFilter selects the records of a domain (all when empty) whose
 // report began on a day in [Since, Until) (unbounded when zero).
