@@ -26,7 +26,7 @@ const (
 )
 
 var sourcesDesc = prometheus.NewDesc("parse_dmarc_sources_unique",
-	"Distinct source IPs in the reports that began in the last 30 days (UTC days, today included), by policy domain; the 1,000 most recently reported domains at most.",
+	"Distinct source IPs in the reports that began in the last 30 days (UTC days, today included), by policy domain; the 1,000 most recently reported domains at most. Exact up to 512 IPs a domain and day, an estimate (about ±2%) beyond.",
 	[]string{"domain"}, nil)
 
 // sourcesCollector computes parse_dmarc_sources_unique when scraped, from
