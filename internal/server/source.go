@@ -112,7 +112,7 @@ func (s *Server) classify(ctx context.Context, ip string, f store.AggregateFilte
 			order = append(order, sr.Domain)
 		}
 		a.Add(&sr.Record)
-		addTotals(totals[sr.Domain], &sr.Record)
+		totals[sr.Domain].Add(&sr.Record)
 		if each != nil {
 			each(sr)
 		}
@@ -133,27 +133,6 @@ func (s *Server) classify(ctx context.Context, ip string, f store.AggregateFilte
 	// The domain with the most of the source's mail first.
 	slices.SortStableFunc(out, func(a, b domainClass) int { return cmp.Compare(b.Statistics.Messages, a.Statistics.Messages) })
 	return out, nil
-}
-
-// addTotals counts one record into t as the store's aggregates do.
-func addTotals(t *store.Totals, r *aggregate.Record) {
-	n, pe := r.Count, r.PolicyEvaluated
-	t.Messages += n
-	add := func(cond bool, v *int64) {
-		if cond {
-			*v += n
-		}
-	}
-	add(r.Passed(), &t.DMARCPass)
-	add(pe.DKIM == "pass", &t.DKIMPass)
-	add(pe.DKIM == "fail", &t.DKIMFail)
-	add(pe.SPF == "pass", &t.SPFPass)
-	add(pe.SPF == "fail", &t.SPFFail)
-	add(pe.DKIM == "pass" && pe.SPF == "pass", &t.FullyAligned)
-	add(pe.DKIM == "fail" && pe.SPF == "fail", &t.FullyFailed)
-	add(pe.Disposition == "none" || pe.Disposition == "pass", &t.DispositionNone)
-	add(pe.Disposition == "quarantine", &t.DispositionQuarantine)
-	add(pe.Disposition == "reject", &t.DispositionReject)
 }
 
 // sourceRecordView is one record on the source page.
@@ -216,7 +195,7 @@ func (s *Server) source(w http.ResponseWriter, r *http.Request) {
 	classes, err := s.classify(ctx, ip, f, func(sr *store.SourceRecord) {
 		rec := &sr.Record
 		read++
-		addTotals(&total, rec)
+		total.Add(rec)
 		day := sr.Begin.Format("2006-01-02")
 		if last == "" {
 			last = day
@@ -226,7 +205,7 @@ func (s *Server) source(w http.ResponseWriter, r *http.Request) {
 			days[day] = &store.Totals{}
 			dayOrder = append(dayOrder, day)
 		}
-		addTotals(days[day], rec)
+		days[day].Add(rec)
 		rt := reporters[sr.OrgName]
 		if rt == nil {
 			rt = &store.ReporterTotals{OrgName: sr.OrgName}

@@ -90,3 +90,16 @@ func TestAggregates(t *testing.T) {
 		}
 	})
 }
+
+// TestTotalsAdd: Totals.Add counts as the aggregate queries do.
+func TestTotalsAdd(t *testing.T) {
+	t.Parallel()
+	recs := testRecords()
+	var got Totals
+	for _, r := range recs {
+		got.Add(r)
+	}
+	want := expectTotals(recs, 1)
+	want.UniqueSources = 0 // Add leaves it alone
+	equal(t, "totals", got, want)
+}

@@ -285,3 +285,23 @@ func upsertRollupSQL(table string, keys, kept []string, n int) string {
 	}
 	return b.String()
 }
+
+// Add counts record r into t as the rollups do; UniqueSources is left
+// alone (counting distinct IPs needs a set). It lets code outside the
+// store total records it streams (a source's page) exactly as the
+// aggregate queries would.
+func (t *Totals) Add(r *aggregate.Record) {
+	var c counters
+	c.add(r)
+	t.Messages += c.messages
+	t.DMARCPass += c.dmarcPass
+	t.DKIMPass += c.dkimPass
+	t.DKIMFail += c.dkimFail
+	t.SPFPass += c.spfPass
+	t.SPFFail += c.spfFail
+	t.FullyAligned += c.fullyAligned
+	t.FullyFailed += c.fullyFailed
+	t.DispositionNone += c.dispNone
+	t.DispositionQuarantine += c.dispQuarantine
+	t.DispositionReject += c.dispReject
+}
