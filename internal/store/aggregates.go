@@ -328,30 +328,12 @@ func (a aggregates) Reporters(ctx context.Context, f AggregateFilter) ([]Reporte
 	return reporters(ctx, a.run, f)
 }
 
+// rows is the rowSource of the readers.
 func (s *SQLite) rows(ctx context.Context, q string, args []any, each func(func(...any) error) error) error {
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows.Scan); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return sqlRows(s.r)(ctx, q, args, each)
 }
 
+// rows is the rowSource of the pool.
 func (p *Postgres) rows(ctx context.Context, q string, args []any, each func(func(...any) error) error) error {
-	rows, err := p.pool.Query(ctx, rebind(q), args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows.Scan); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return pgRows(p.pool)(ctx, q, args, each)
 }

@@ -30,10 +30,16 @@ type backend struct {
 	// newDB makes an empty database that lives as long as t and returns
 	// its opener; it skips t when the backend is unavailable.
 	newDB func(t testing.TB) opener
+	// newMigrator makes an empty database that lives as long as t and
+	// returns its migrator.
+	newMigrator func(t testing.TB) migrator
 }
 
 func backends() []backend {
-	return []backend{{"sqlite", newSQLiteDB}, {"postgres", newPostgresDB}}
+	return []backend{
+		{"sqlite", newSQLiteDB, newSQLiteMigrator},
+		{"postgres", newPostgresDB, newPostgresMigrator},
+	}
 }
 
 // forEachBackend runs fn as a parallel subtest for each backend.

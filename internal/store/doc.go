@@ -9,10 +9,10 @@
 // single DSN. The interface exposes no SQL. The SQL of the SQLite
 // implementation sticks to what PostgreSQL also accepts where that costs
 // nothing (? placeholders, ON CONFLICT, RETURNING, COALESCE), and Postgres
-// runs the same queries rebound ($1, ...) against its own migrations of the
-// same tables. The exceptions are records, written by INSERT OR FAIL in
-// SQLite (see insertRecordsSQL) and by COPY in PostgreSQL, and the
-// schema_migrations bookkeeping.
+// runs the same queries rebound ($1, ...) against the same migrations with
+// PostgreSQL's types (schema.go). The exceptions are records, written by
+// INSERT OR FAIL in SQLite (see insertRecordsSQL) and by COPY in
+// PostgreSQL, and the lock that serializes migrations across replicas.
 //
 // Besides reports the store keeps the state an IMAP fetcher needs: the
 // messages of each mailbox generation already processed (MailboxKey), and

@@ -154,7 +154,7 @@ func (t *pgReportTx) commit(ctx context.Context, sum Summary) error {
 	if err := t.flush(ctx); err != nil {
 		return err
 	}
-	if err := t.roll.flush(ctx, t.exec, pgTxRows(t.tx)); err != nil {
+	if err := t.roll.flush(ctx, t.exec, pgRows(t.tx)); err != nil {
 		return err
 	}
 	msgs, err := jsonColumn(sum.Messages, len(sum.Messages))

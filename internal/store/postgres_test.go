@@ -5,11 +5,8 @@ import (
 	"errors"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/aggregate"
 )
@@ -104,95 +101,6 @@ func TestOpen(t *testing.T) {
 			t.Errorf("error shows the password: %v", err)
 		}
 	})
-}
-
-// TestPostgresMigrations opens a new schema from several goroutines at
-// once, as replicas starting together would: each step is applied once,
-// and opening a current schema applies nothing.
-func TestPostgresMigrations(t *testing.T) {
-	t.Parallel()
-	dsn := newPostgresSchema(t)
-	var wg sync.WaitGroup
-	stores := make([]*Postgres, 4)
-	for i := range stores {
-		wg.Go(func() {
-			p, err := OpenPostgres(t.Context(), dsn)
-			if err != nil {
-				t.Errorf("open %d: %v", i, err)
-				return
-			}
-			stores[i] = p
-		})
-	}
-	wg.Wait()
-	for _, p := range stores {
-		if p != nil {
-			defer p.Close()
-		}
-	}
-	if t.Failed() {
-		return
-	}
-	p := stores[0]
-	var n, last int
-	if err := queryRow(t, p, `SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &last); err != nil {
-		t.Fatal(err)
-	}
-	equal(t, "versions", [2]int{n, last}, [2]int{len(postgresMigrations), postgresMigrations[len(postgresMigrations)-1].version})
-	applied, err := migratePostgres(t.Context(), p.pool, p.schema, postgresMigrations)
-	if err != nil {
-		t.Fatal(err)
-	}
-	equal(t, "applied on a current schema", applied, []int(nil))
-	equal(t, "same versions as SQLite", len(postgresMigrations), len(sqliteMigrations))
-}
-
-// TestPostgresMigrateSteps is TestMigrateSteps for migratePostgres.
-func TestPostgresMigrateSteps(t *testing.T) {
-	t.Parallel()
-	steps := []migration{
-		{version: 1, name: "one", sql: `CREATE TABLE one (a INTEGER)`},
-		{version: 2, name: "two", sql: `CREATE TABLE two (a INTEGER); CREATE INDEX two_a ON two (a)`},
-	}
-	tests := []struct {
-		name    string
-		first   []migration
-		then    []migration
-		applied []int
-		err     string
-	}{
-		{"fresh", nil, steps, []int{1, 2}, ""},
-		{"current", steps, steps, nil, ""},
-		{"one new step", steps[:1], steps, []int{2}, ""},
-		{"newer database", steps, steps[:1], nil, "newer than this program"},
-		{"out of order", nil, []migration{steps[1], steps[0]}, nil, "out of order"},
-		{"failing step", nil, append(steps[:1:1], migration{version: 2, name: "bad", sql: `CREATE TABLE one (a INTEGER)`}), []int{1}, "migration 2 (bad)"},
-		{"failing backfill", nil, append(steps[:1:1], migration{version: 2, name: "fill", sql: `CREATE TABLE two (a INTEGER)`,
-			backfill: func(ctx context.Context, run rowSource, exec execer) error {
-				return exec(ctx, `INSERT INTO nothing (a) VALUES (1)`)
-			}}), []int{1}, "migration 2 (fill): backfill"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			dsn := newPostgresSchema(t)
-			pool, err := pgxpool.New(t.Context(), dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pool.Close()
-			u, _ := url.Parse(dsn)
-			schema := u.Query().Get("search_path")
-			if _, err := migratePostgres(t.Context(), pool, schema, tc.first); err != nil {
-				t.Fatal(err)
-			}
-			applied, err := migratePostgres(t.Context(), pool, schema, tc.then)
-			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
-				t.Fatalf("got error %v, want %q", err, tc.err)
-			}
-			equal(t, "applied", applied, tc.applied)
-		})
-	}
 }
 
 // TestPostgresMissingSchema checks that a search_path naming no schema is

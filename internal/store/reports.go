@@ -136,7 +136,7 @@ func (t *sqliteReportTx) commit(ctx context.Context, sum Summary) error {
 	if err := t.flush(ctx); err != nil {
 		return err
 	}
-	if err := t.roll.flush(ctx, t.exec, sqlTxRows(t.tx)); err != nil {
+	if err := t.roll.flush(ctx, t.exec, sqlRows(t.tx)); err != nil {
 		return err
 	}
 	msgs, err := jsonColumn(sum.Messages, len(sum.Messages))

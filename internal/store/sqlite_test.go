@@ -2,6 +2,8 @@ package store
 
 import (
 	"database/sql"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -45,5 +47,24 @@ func TestSQLiteDSN(t *testing.T) {
 	want := "file:/data/a%3fb%23c%25d.db?_pragma=foreign_keys%281%29&_txlock=immediate"
 	if got != want {
 		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+// TestSQLitePath checks that a path with URI characters names the file
+// literally, when it is created and when it is opened again.
+func TestSQLitePath(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "a?b#c%d.db")
+	for i := range 2 {
+		s, err := OpenSQLite(t.Context(), path)
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database not at its literal path: %v", err)
 	}
 }

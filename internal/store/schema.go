@@ -1,0 +1,225 @@
+package store
+
+import "strings"
+
+// The schema, written once for both databases. Each step's SQL names its
+// types by the tokens below, which schemaSQL expands per database; the rest
+// is SQL both accept. SQLite keeps the text of every CREATE TABLE in
+// sqlite_schema, comments and spacing included, so the SQLite expansion of a
+// released step must stay the exact text that step has always run: change
+// neither the steps' text nor the tokens' SQLite expansions, add a step.
+//
+// Times are Unix seconds in a 64-bit integer in both databases, so both
+// stores share their queries and their meaning. JSON columns are TEXT
+// holding the same bytes in both rather than PostgreSQL jsonb: jsonb
+// refuses the \u0000 escape that JSON of a malformed report may carry, and
+// costs a parse per value on import; cast to jsonb (column::jsonb) to query
+// inside them. In PostgreSQL the uidvalidity and uid of imap_seen are
+// BIGINT because they are uint32.
+var schemaSteps = []migration{
+	{version: 1, name: "reports", sql: `
+CREATE TABLE reports (
+	id {{id}},
+	org_name TEXT NOT NULL,
+	email TEXT NOT NULL,
+	extra_contact_info TEXT NOT NULL,
+	report_id TEXT NOT NULL,  -- as sent, may be empty
+	report_key TEXT NOT NULL, -- report_id, or 'sha256:' || digest when empty
+	domain TEXT NOT NULL,
+	adkim TEXT NOT NULL,
+	aspf TEXT NOT NULL,
+	policy TEXT NOT NULL,
+	subdomain_policy TEXT NOT NULL,
+	percentage INTEGER NOT NULL,
+	nonexistent_subdomain_policy TEXT NOT NULL,
+	failure_options TEXT NOT NULL,
+	testing TEXT NOT NULL,
+	discovery_method TEXT NOT NULL,
+	date_begin {{int}} NOT NULL, -- Unix seconds, UTC
+	date_end {{int}} NOT NULL,
+	duration_hours {{real}} NOT NULL,
+	generator TEXT NOT NULL,
+	version TEXT NOT NULL,
+	namespace TEXT NOT NULL,
+	metadata_errors TEXT, -- JSON array of strings, NULL when none
+	source_name TEXT NOT NULL,
+	sha256 TEXT NOT NULL,
+	received_at {{int}} NOT NULL,
+	status TEXT NOT NULL,
+	messages TEXT, -- JSON array of validation messages, NULL when none
+	record_count {{int}} NOT NULL,
+	message_count {{int}} NOT NULL,
+	pass_count {{int}} NOT NULL,
+	dkim_pass_count {{int}} NOT NULL,
+	spf_pass_count {{int}} NOT NULL,
+	raw_gzip {{blob}},
+	UNIQUE (org_name, report_key, domain)
+);
+CREATE INDEX reports_domain_begin ON reports (domain, date_begin);
+CREATE INDEX reports_org_name ON reports (org_name);
+CREATE INDEX reports_begin ON reports (date_begin);
+`},
+	{version: 2, name: "records", sql: `
+CREATE TABLE records (
+	id {{id}},
+	-- Deferred: checked at COMMIT, so inserting records needs no statement journal (see insertRecordsSQL).
+	report_id {{int}} NOT NULL REFERENCES reports (id) ON DELETE CASCADE{{deferred}},
+	domain TEXT NOT NULL, -- the report's policy domain
+	day {{int}} NOT NULL, -- the report's begin, truncated to the UTC day, Unix seconds
+	source_ip TEXT NOT NULL,
+	count {{int}} NOT NULL,
+	disposition TEXT NOT NULL,
+	dkim TEXT NOT NULL,
+	spf TEXT NOT NULL,
+	header_from TEXT NOT NULL,
+	envelope_from TEXT NOT NULL,
+	envelope_to TEXT NOT NULL,
+	reasons TEXT,      -- JSON, NULL when none
+	dkim_results TEXT, -- JSON, NULL when none
+	spf_results TEXT   -- JSON, NULL when none
+);
+CREATE INDEX records_report_id ON records (report_id);
+CREATE INDEX records_source_ip ON records (source_ip);
+CREATE INDEX records_domain_day ON records (domain, day);
+`},
+	{version: 3, name: "quarantine", sql: `
+CREATE TABLE quarantine (
+	id {{id}},
+	source_name TEXT NOT NULL,
+	reason TEXT NOT NULL,
+	error_type TEXT NOT NULL,
+	received_at {{int}} NOT NULL,
+	size {{int}} NOT NULL,
+	sha256 TEXT NOT NULL,
+	raw {{blob}},
+	truncated {{bool}} NOT NULL -- 0 or 1
+);
+CREATE INDEX quarantine_received_at ON quarantine (received_at);
+`},
+	{version: 4, name: "imap_seen", sql: `
+-- IMAP messages already processed, per mailbox generation (MailboxKey).
+CREATE TABLE imap_seen (
+	account TEXT NOT NULL,
+	mailbox TEXT NOT NULL,
+	uidvalidity {{int}} NOT NULL,
+	uid {{int}} NOT NULL,
+	seen_at {{int}} NOT NULL, -- Unix seconds, for pruning old generations
+	PRIMARY KEY (account, mailbox, uidvalidity, uid)
+){{without_rowid}};
+`},
+	{version: 5, name: "rollups", sql: `
+-- Daily rollups of records, maintained at ingest (rollup.go).
+CREATE TABLE rollup_days (
+	domain TEXT NOT NULL,
+	day {{int}} NOT NULL,
+` + v5Counters + `	PRIMARY KEY (domain, day)
+){{without_rowid}};
+CREATE TABLE rollup_sources (
+	domain TEXT NOT NULL,
+	day {{int}} NOT NULL,
+	source_ip TEXT NOT NULL,
+` + v5Counters + `	PRIMARY KEY (domain, day, source_ip)
+){{without_rowid}};
+-- Backfill from the records stored before.
+INSERT INTO rollup_days (domain, day, ` + v5CounterNames + `)
+SELECT domain, day, ` + v5CounterSums + `
+FROM records GROUP BY domain, day;
+INSERT INTO rollup_sources (domain, day, source_ip, ` + v5CounterNames + `)
+SELECT domain, day, source_ip, ` + v5CounterSums + `
+FROM records GROUP BY domain, day, source_ip;
+`},
+	{version: 6, name: "domain_settings", sql: `
+-- Settings chosen per policy domain in the dashboard (settings.go).
+CREATE TABLE domain_settings (
+	domain TEXT PRIMARY KEY,
+	badge INTEGER NOT NULL DEFAULT 0, -- 0 or 1: the public badge is enabled
+	updated_at {{int}} NOT NULL       -- Unix seconds
+);
+`},
+	{version: 7, name: "source_sketches", sql: `
+-- The sketch of each domain and day's distinct source IPs (sketch.go),
+-- merged at ingest; backfilled from rollup_sources by backfillSketches.
+ALTER TABLE rollup_days ADD COLUMN sources {{blob}};
+`, backfill: backfillSketches},
+}
+
+// The counter columns both rollup tables had when step 5 created them, and
+// the sums that backfilled them from records. They are the step's own
+// constants, not derived from counterColumns, so that a later change of the
+// counters cannot change what a released step does.
+const (
+	v5Counters = `	messages {{int}} NOT NULL,
+	dmarc_pass {{int}} NOT NULL,
+	dkim_pass {{int}} NOT NULL,
+	dkim_fail {{int}} NOT NULL,
+	spf_pass {{int}} NOT NULL,
+	spf_fail {{int}} NOT NULL,
+	fully_aligned {{int}} NOT NULL,
+	fully_failed {{int}} NOT NULL,
+	disposition_none {{int}} NOT NULL, -- DMARCbis "pass" included
+	disposition_quarantine {{int}} NOT NULL,
+	disposition_reject {{int}} NOT NULL,
+`
+	v5CounterNames = `messages, dmarc_pass, dkim_pass, dkim_fail, spf_pass, spf_fail,
+	fully_aligned, fully_failed, disposition_none, disposition_quarantine, disposition_reject`
+	v5CounterSums = `SUM(count),
+	SUM(CASE WHEN dkim = 'pass' OR spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN spf = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'pass' AND spf = 'pass' THEN count ELSE 0 END),
+	SUM(CASE WHEN dkim = 'fail' AND spf = 'fail' THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition IN ('none', 'pass') THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition = 'quarantine' THEN count ELSE 0 END),
+	SUM(CASE WHEN disposition = 'reject' THEN count ELSE 0 END)`
+)
+
+// createSchemaMigrations makes the table recording the applied steps. It
+// is not a step: migrate needs it before the first one.
+const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version INTEGER PRIMARY KEY,
+	name TEXT NOT NULL,
+	applied_at {{int}} NOT NULL
+)`
+
+// The type tokens of the schema, expanded for SQLite and for PostgreSQL.
+var (
+	sqliteTypes = strings.NewReplacer(
+		"{{id}}", "INTEGER PRIMARY KEY", // the rowid
+		"{{int}}", "INTEGER", // SQLite integers are 64 bits
+		"{{real}}", "REAL",
+		"{{blob}}", "BLOB",
+		"{{bool}}", "INTEGER", // 0 or 1
+		"{{without_rowid}}", " WITHOUT ROWID", // tables with a primary key of their own
+		// Checked at COMMIT: see insertRecordsSQL. PostgreSQL, writing
+		// records by COPY, has no statement journal to spare.
+		"{{deferred}}", " DEFERRABLE INITIALLY DEFERRED",
+	)
+	postgresTypes = strings.NewReplacer(
+		"{{id}}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+		"{{int}}", "BIGINT",
+		"{{real}}", "DOUBLE PRECISION",
+		"{{blob}}", "BYTEA",
+		"{{bool}}", "BOOLEAN",
+		"{{without_rowid}}", "",
+		"{{deferred}}", "",
+	)
+)
+
+// schemaSQL is steps with their SQL expanded by types.
+func schemaSQL(steps []migration, types *strings.Replacer) []migration {
+	out := make([]migration, len(steps))
+	for i, m := range steps {
+		m.sql = types.Replace(m.sql)
+		out[i] = m
+	}
+	return out
+}
+
+var (
+	// sqliteMigrations is the schema of the SQLite store.
+	sqliteMigrations = schemaSQL(schemaSteps, sqliteTypes)
+	// postgresMigrations is the schema of the PostgreSQL store.
+	postgresMigrations = schemaSQL(schemaSteps, postgresTypes)
+)
