@@ -236,7 +236,7 @@ func newKillEnv(t *testing.T, mails []killMail) *killEnv {
 	for _, m := range mails {
 		srv.deliver(t, m.raw)
 	}
-	return &killEnv{srv: srv, proxy: newIMAPProxy(t, srv.addr), db: filepath.Join(t.TempDir(), "reports.db")}
+	return &killEnv{srv: srv, proxy: newIMAPProxy(t, srv.Addr), db: filepath.Join(t.TempDir(), "reports.db")}
 }
 
 // fetchRun is how one run of fetch ended.

@@ -5,9 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"io"
-	"log"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +13,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/parse-dmarc/parse-dmarc/internal/imaptest"
 )
 
 // The account of the in-test IMAP servers.
@@ -27,60 +23,27 @@ const (
 )
 
 // mailServer is go-imap's in-memory server on loopback with one user, and a
-// client of the test, logged in as that user, that delivers and inspects
-// mail. The test's client talks to the server directly, never through a
-// proxy, so it is not one of the sessions a proxy watches.
+// client of the test, logged in as that user, that inspects mail. The
+// test's client talks to the server directly, never through a proxy, so it
+// is not one of the sessions a proxy watches.
 type mailServer struct {
-	addr string
-	mu   sync.Mutex // one test command at a time: Select changes the client's state
-	c    *imapclient.Client
+	*imaptest.Server
+	mu sync.Mutex // one test command at a time: Select changes the client's state
+	c  *imapclient.Client
 }
 
 func newMailServer(t *testing.T, caps imap.CapSet) *mailServer {
 	t.Helper()
-	mem := imapmemserver.New()
-	user := imapmemserver.NewUser(imapUser, imapPassword)
-	if err := user.Create("INBOX", nil); err != nil {
-		t.Fatal(err)
-	}
-	mem.AddUser(user)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         caps,
-		InsecureAuth: true,
-		Logger:       log.New(io.Discard, "", 0),
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	c, err := imapclient.DialInsecure(ln.Addr().String(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Login(imapUser, imapPassword).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	return &mailServer{addr: ln.Addr().String(), c: c}
+	srv := imaptest.NewServer(t, imaptest.WithCaps(caps))
+	srv.AddUser(t, imapUser, imapPassword)
+	return &mailServer{Server: srv, c: imaptest.Login(t, srv.Addr, imapUser, imapPassword)}
 }
 
 // deliver appends mails to INBOX, in order, so their UIDs follow it.
 func (m *mailServer) deliver(t *testing.T, mails ...[]byte) {
 	t.Helper()
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	for _, b := range mails {
-		cmd := m.c.Append("INBOX", int64(len(b)), nil)
-		cmd.Write(b)
-		cmd.Close()
-		if _, err := cmd.Wait(); err != nil {
-			t.Fatal(err)
-		}
+		m.Deliver(t, imapUser, "INBOX", b)
 	}
 }
 
@@ -88,13 +51,7 @@ func (m *mailServer) deliver(t *testing.T, mails ...[]byte) {
 // exist (the fetcher creates its folders on its first pass).
 func (m *mailServer) count(t *testing.T, mailbox string) uint32 {
 	t.Helper()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	st, err := m.c.Status(mailbox, &imap.StatusOptions{NumMessages: true}).Wait()
-	if err != nil {
-		return 0
-	}
-	return *st.NumMessages
+	return m.Count(t, imapUser, mailbox)
 }
 
 // digests returns the SHA-256 of each message in a mailbox, in order: the

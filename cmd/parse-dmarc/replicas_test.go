@@ -17,12 +17,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/parse-dmarc/parse-dmarc/internal/imaptest"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
 	"github.com/parse-dmarc/parse-dmarc/internal/synth"
 )
@@ -39,7 +39,7 @@ func TestReplicas(t *testing.T) {
 	t.Parallel()
 	dsn := postgresSchema(t)
 	srv := newMailServer(t, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapMove: {}, imap.CapUIDPlus: {}, imap.CapIdle: {}})
-	proxy := newIMAPProxy(t, srv.addr)
+	proxy := newIMAPProxy(t, srv.Addr)
 	var mails mailSet
 	for i := range 15 {
 		mails.add(t, i)
@@ -206,7 +206,7 @@ func storedReports(t *testing.T, dsn string) ([]string, int64) {
 type replica struct {
 	name   string
 	cmd    *osexec.Cmd
-	log    *syncBuffer // standard error
+	log    *imaptest.Buffer // standard error
 	url    string
 	exited chan struct{}
 	err    error // of Wait, once exited is closed
@@ -218,7 +218,7 @@ var servingRe = regexp.MustCompile(`msg=serving addr=(http://\S+)`)
 // killed at cleanup if still running.
 func startReplica(t *testing.T, name string, args []string) *replica {
 	t.Helper()
-	r := &replica{name: name, cmd: exec(t, args...), log: &syncBuffer{}, exited: make(chan struct{})}
+	r := &replica{name: name, cmd: exec(t, args...), log: &imaptest.Buffer{}, exited: make(chan struct{})}
 	r.cmd.Env = append(r.cmd.Env, "PARSE_DMARC_IMAP_PASSWORD="+imapPassword)
 	r.cmd.Stderr = r.log
 	if err := r.cmd.Start(); err != nil {
@@ -348,23 +348,4 @@ func (r *replica) metric(t *testing.T, name, label string) float64 {
 		sum += f
 	}
 	return sum
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's output and a test
-// reading it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

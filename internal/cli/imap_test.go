@@ -7,87 +7,33 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"log"
-	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/parse-dmarc/parse-dmarc/internal/imaptest"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
 	"github.com/parse-dmarc/parse-dmarc/internal/synth"
 )
 
-// syncBuffer is a bytes.Buffer for a command's output read while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // imapServer starts go-imap's in-memory server on loopback with a user per
-// name (password "pw-<name>-secret") and returns its address.
-func imapServer(t *testing.T, users ...string) string {
+// name (password "pw-<name>-secret").
+func imapServer(t *testing.T, users ...string) *imaptest.Server {
 	t.Helper()
-	mem := imapmemserver.New()
+	srv := imaptest.NewServer(t, imaptest.WithCaps(imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapMove: {}, imap.CapUIDPlus: {}, imap.CapIdle: {}}))
 	for _, u := range users {
-		user := imapmemserver.NewUser(u, "pw-"+u+"-secret")
-		if err := user.Create("INBOX", nil); err != nil {
-			t.Fatal(err)
-		}
-		mem.AddUser(user)
+		srv.AddUser(t, u, "pw-"+u+"-secret")
 	}
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapMove: {}, imap.CapUIDPlus: {}, imap.CapIdle: {}},
-		InsecureAuth: true,
-		Logger:       log.New(io.Discard, "", 0),
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String()
+	return srv
 }
 
-// mailbox is a logged-in client of one user, to deliver and count mail.
-func mailbox(t *testing.T, addr, user string) *imapclient.Client {
-	t.Helper()
-	c, err := imapclient.DialInsecure(addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Login(user, "pw-"+user+"-secret").Wait(); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// deliver appends a report mail (a gzipped synthetic report) to the INBOX.
-func deliver(t *testing.T, c *imapclient.Client, seed uint64) {
+// deliver puts a report mail (a gzipped synthetic report) in the INBOX of
+// user.
+func deliver(t *testing.T, srv *imaptest.Server, user string, seed uint64) {
 	t.Helper()
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
@@ -96,21 +42,7 @@ func deliver(t *testing.T, c *imapclient.Client, seed uint64) {
 	mail := fmt.Sprintf("From: noreply-dmarc@google.com\r\nSubject: Report %d\r\nMessage-ID: <%d@test>\r\nMIME-Version: 1.0\r\n"+
 		"Content-Type: application/gzip; name=\"r%d.xml.gz\"\r\nContent-Transfer-Encoding: base64\r\n\r\n%s\r\n",
 		seed, seed, seed, base64.StdEncoding.EncodeToString(gz.Bytes()))
-	cmd := c.Append("INBOX", int64(len(mail)), nil)
-	cmd.Write([]byte(mail))
-	cmd.Close()
-	if _, err := cmd.Wait(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// count is the number of messages in a mailbox; 0 when it does not exist.
-func count(c *imapclient.Client, mailbox string) uint32 {
-	st, err := c.Status(mailbox, &imap.StatusOptions{NumMessages: true}).Wait()
-	if err != nil {
-		return 0
-	}
-	return *st.NumMessages
+	srv.Deliver(t, user, "INBOX", []byte(mail))
 }
 
 // TestServeAndFetchTwoAccounts runs serve with the account of the --imap-*
@@ -119,11 +51,11 @@ func count(c *imapclient.Client, mailbox string) uint32 {
 // fetch then reads all three once, a summary line each.
 func TestServeAndFetchTwoAccounts(t *testing.T) {
 	t.Parallel()
-	addr := imapServer(t, "flag", "a", "b")
-	clients := map[string]*imapclient.Client{}
-	for i, u := range []string{"flag", "a", "b"} {
-		clients[u] = mailbox(t, addr, u)
-		deliver(t, clients[u], uint64(10+i))
+	srv := imapServer(t, "flag", "a", "b")
+	addr := srv.Addr
+	users := []string{"flag", "a", "b"}
+	for i, u := range users {
+		deliver(t, srv, u, uint64(10+i))
 	}
 	vars := map[string]string{
 		"PARSE_DMARC_IMAP_PASSWORD": "pw-flag-secret",
@@ -138,7 +70,7 @@ func TestServeAndFetchTwoAccounts(t *testing.T) {
 	}
 	dir := t.TempDir()
 	db := filepath.Join(dir, "reports.db")
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &imaptest.Buffer{}, &imaptest.Buffer{}
 	env := Env{Stdout: stdout, Stderr: stderr, Getenv: func(k string) string { return vars[k] }}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -148,7 +80,7 @@ func TestServeAndFetchTwoAccounts(t *testing.T) {
 			"--imap-addr", addr, "--imap-user", "flag", "--imap-tls", "plain", "--imap-interval", "1h"}, env)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
-	for count(clients["flag"], "INBOX")+count(clients["a"], "INBOX")+count(clients["b"], "INBOX") > 0 {
+	for srv.Count(t, "flag", "INBOX")+srv.Count(t, "a", "INBOX")+srv.Count(t, "b", "INBOX") > 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the mailboxes were not all read:\n%s", stderr)
 		}
@@ -188,15 +120,15 @@ func TestServeAndFetchTwoAccounts(t *testing.T) {
 	if code := <-exit; code != ExitOK {
 		t.Fatalf("serve exit %d:\n%s", code, stderr)
 	}
-	for u, c := range clients {
-		if n := count(c, "DMARC/Processed"); n != 1 {
+	for _, u := range users {
+		if n := srv.Count(t, u, "DMARC/Processed"); n != 1 {
 			t.Errorf("%s: %d messages processed, want 1", u, n)
 		}
 	}
 
 	// fetch: one more report in a, none in the others.
-	deliver(t, clients["a"], 20)
-	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	deliver(t, srv, "a", 20)
+	stdout, stderr = &imaptest.Buffer{}, &imaptest.Buffer{}
 	env = Env{Stdout: stdout, Stderr: stderr, Getenv: func(k string) string { return vars[k] }}
 	code := Run(context.Background(), []string{"fetch", "--db", db, "--imap-addr", addr, "--imap-user", "flag", "--imap-tls", "plain"}, env)
 	out := stdout.String()

@@ -3,7 +3,6 @@ package imapsource
 import (
 	"bufio"
 	"crypto/rand"
-	"crypto/x509"
 	"fmt"
 	"net"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/parse-dmarc/parse-dmarc/internal/imaptest"
 )
 
 // dovecotEnv is the variable that turns the Dovecot tests on; see
@@ -86,12 +87,10 @@ func newDovecot(t *testing.T) *imapEnv {
 			t.Fatal(err)
 		}
 	}
-	_, certPEM, keyPEM := selfSignedPEM(t)
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(certPEM)
+	cert := imaptest.SelfSigned(t)
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, certPEM, 0o644)
-	os.WriteFile(keyFile, keyPEM, 0o600)
+	os.WriteFile(certFile, cert.CertPEM, 0o644)
+	os.WriteFile(keyFile, cert.KeyPEM, 0o600)
 	// Users are written before the start: Dovecot reads its passwd-file
 	// again only when the file's time changes, by the second.
 	passwd := filepath.Join(dir, "passwd")
@@ -149,7 +148,7 @@ service imap-login {
 
 	cmd := exec.Command(bin, "-F", "-c", conf)
 	cmd.Dir = dir
-	out := &lockedBuffer{}
+	out := &imaptest.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start dovecot: %v", err)
@@ -175,7 +174,7 @@ service imap-login {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	waitGreeting(t, addr, exited, out, logFile)
 
-	e := &imapEnv{name: "dovecot", addr: addr, tlsAddr: fmt.Sprintf("127.0.0.1:%d", tlsPort), roots: roots}
+	e := &imapEnv{name: "dovecot", addr: addr, tlsAddr: fmt.Sprintf("127.0.0.1:%d", tlsPort), roots: cert.Pool}
 	var mu sync.Mutex
 	e.addUser = func(t *testing.T) (string, string) {
 		mu.Lock()
@@ -191,7 +190,7 @@ service imap-login {
 }
 
 // waitGreeting waits until the server at addr greets.
-func waitGreeting(t *testing.T, addr string, exited <-chan struct{}, out *lockedBuffer, logFile string) {
+func waitGreeting(t *testing.T, addr string, exited <-chan struct{}, out *imaptest.Buffer, logFile string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {

@@ -5,21 +5,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"log/slog"
-	"math/big"
-	"net"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -30,9 +21,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/parse-dmarc/parse-dmarc/internal/imaptest"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
 	"github.com/parse-dmarc/parse-dmarc/internal/synth"
@@ -53,7 +42,7 @@ type imapEnv struct {
 	roots   *x509.CertPool
 	addUser func(t *testing.T) (user, pass string)
 	// debug is the server's protocol log (in-process server only).
-	debug *lockedBuffer
+	debug *imaptest.Buffer
 }
 
 // account is an Account for user on the clear text port.
@@ -82,35 +71,13 @@ func newMemEnv(t *testing.T, o memOptions) *imapEnv {
 	if caps == nil {
 		caps = capsFull
 	}
-	cert, roots := selfSigned(t)
-	mem := imapmemserver.New()
-	e := &imapEnv{name: "mem", roots: roots, debug: &lockedBuffer{}}
-	opts := &imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         caps,
-		InsecureAuth: true,
-		Logger:       log.New(io.Discard, "", 0),
-		DebugWriter:  e.debug,
+	e := &imapEnv{name: "mem", debug: &imaptest.Buffer{}}
+	opts := []imaptest.Option{imaptest.WithCaps(caps), imaptest.WithDebug(e.debug)}
+	if o.noTLS {
+		opts = append(opts, imaptest.WithoutSTARTTLS())
 	}
-	tlsConf := &tls.Config{Certificates: []tls.Certificate{cert}}
-	if !o.noTLS {
-		opts.TLSConfig = tlsConf
-	}
-	srv := imapserver.New(opts)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tln, err := tls.Listen("tcp", "127.0.0.1:0", tlsConf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	go srv.Serve(tln)
-	t.Cleanup(func() { srv.Close() })
-	e.addr, e.tlsAddr = ln.Addr().String(), tln.Addr().String()
+	srv := imaptest.NewTLSServer(t, opts...)
+	e.addr, e.tlsAddr, e.roots = srv.Addr, srv.TLSAddr, srv.CertPool
 	var mu sync.Mutex
 	n := 0
 	e.addUser = func(t *testing.T) (string, string) {
@@ -119,92 +86,17 @@ func newMemEnv(t *testing.T, o memOptions) *imapEnv {
 		user := fmt.Sprintf("dmarc%d@example.com", n)
 		mu.Unlock()
 		pass := "pw-" + rand.Text()
-		u := imapmemserver.NewUser(user, pass)
-		if err := u.Create("INBOX", nil); err != nil {
-			t.Fatal(err)
-		}
-		mem.AddUser(u)
+		srv.AddUser(t, user, pass)
 		return user, pass
 	}
 	return e
-}
-
-// lockedBuffer is a bytes.Buffer for concurrent writers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// selfSigned makes a certificate for 127.0.0.1 and localhost, and a pool
-// trusting it.
-func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	cert, certPEM, _ := selfSignedPEM(t)
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(certPEM)
-	return cert, pool
-}
-
-func selfSignedPEM(t testing.TB) (tls.Certificate, []byte, []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "imapsource test"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:              []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert, certPEM, keyPEM
 }
 
 // admin logs in as user with a client of its own, for setting up and
 // inspecting mailboxes.
 func (e *imapEnv) admin(t *testing.T, user, pass string) *conn {
 	t.Helper()
-	c, err := imapclient.DialInsecure(e.addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Login(user, pass).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	cn := &conn{c: c}
+	cn := &conn{c: imaptest.Login(t, e.addr, user, pass)}
 	if err := cn.learn(); err != nil {
 		t.Fatal(err)
 	}
@@ -582,8 +474,8 @@ func (tx failingTx) Commit(context.Context, store.Summary) (int64, error) {
 }
 
 // testLog is a logger writing into a buffer, to look for secrets in.
-func testLog() (*slog.Logger, *lockedBuffer) {
-	b := &lockedBuffer{}
+func testLog() (*slog.Logger, *imaptest.Buffer) {
+	b := &imaptest.Buffer{}
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
 }
 

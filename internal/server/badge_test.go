@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -89,11 +88,7 @@ type badgeEnv struct {
 
 func newBadgeEnv(t *testing.T, auth *BasicAuth) *badgeEnv {
 	t.Helper()
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openTestStore(t)
 	c := &countingStore{Store: st}
 	s := &Server{Store: c, Importer: &ingest.Importer{Store: st}, Version: "test", MaxUpload: 4 << 20}
 	e := &badgeEnv{b: newBadges(s), mux: http.NewServeMux(), count: c}

@@ -5,13 +5,11 @@ import (
 	"context"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/enrich"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
-	"github.com/parse-dmarc/parse-dmarc/internal/store"
 	"github.com/parse-dmarc/parse-dmarc/internal/synth"
 )
 
@@ -32,11 +30,7 @@ func (fakeIPs) Status() enrich.Status { return enrich.Status{} }
 
 func newDashboardServer(t *testing.T, ips IPData) *httptest.Server {
 	t.Helper()
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openTestStore(t)
 	s := &Server{Store: st, Importer: &ingest.Importer{Store: st}, IPs: ips, Version: "test", MaxUpload: 4 << 20}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)

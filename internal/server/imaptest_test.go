@@ -1,26 +1,18 @@
 package server
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/parse-dmarc/parse-dmarc/internal/imapsource"
+	"github.com/parse-dmarc/parse-dmarc/internal/imaptest"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
-	"github.com/parse-dmarc/parse-dmarc/internal/store"
 )
 
 const (
@@ -33,68 +25,26 @@ const (
 // address.
 func imapTestServer(t *testing.T) string {
 	t.Helper()
-	mem := imapmemserver.New()
-	u := imapmemserver.NewUser(imapTestUser, imapTestPassword)
-	if err := u.Create("INBOX", nil); err != nil {
-		t.Fatal(err)
-	}
+	srv := imaptest.NewServer(t)
+	srv.AddUser(t, imapTestUser, imapTestPassword)
 	for _, id := range []string{"a", "b"} {
 		msg := []byte("From: a@example.org\r\nMessage-ID: <" + id + "@test>\r\nSubject: x\r\n\r\nhello\r\n")
-		if _, err := u.Append("INBOX", bytes.NewReader(msg), &imap.AppendOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		srv.Deliver(t, imapTestUser, "INBOX", msg)
 	}
-	mem.AddUser(u)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}},
-		InsecureAuth: true,
-		Logger:       log.New(io.Discard, "", 0),
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String()
+	return srv.Addr
 }
 
 // newIMAPTestAPI serves the API on a real store, with the server's log
 // written to the returned buffer.
-func newIMAPTestAPI(t *testing.T, disabled bool) (*httptest.Server, *lockedLog) {
+func newIMAPTestAPI(t *testing.T, disabled bool) (*httptest.Server, *imaptest.Buffer) {
 	t.Helper()
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	logs := &lockedLog{}
+	st := openTestStore(t)
+	logs := &imaptest.Buffer{}
 	s := &Server{Store: st, Importer: &ingest.Importer{Store: st}, Version: "test", DisableIMAPTest: disabled,
 		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	return ts, logs
-}
-
-// lockedLog is a log buffer the handlers write while the test reads.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 func postIMAPTest(t *testing.T, url, body string) (int, []byte) {

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -28,11 +27,7 @@ var corpus = filepath.Join("..", "..", "..", "shared", "corpus", "parsedmarc", "
 // newServer returns a test server on a real SQLite store.
 func newServer(t *testing.T, auth *BasicAuth) (*httptest.Server, *store.SQLite) {
 	t.Helper()
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openTestStore(t)
 	m := NewMetrics(st)
 	m.FetchAccount("test") // as serve does for each IMAP account
 	s := &Server{Store: st, Importer: &ingest.Importer{Store: st}, Auth: auth, Metrics: m, Version: "test", MaxUpload: 4 << 20}
