@@ -130,6 +130,9 @@ func newPostgresSchema(t testing.TB) string {
 	return u.String()
 }
 
+// scanner is a *sql.Row or pgx.Row.
+type scanner interface{ Scan(dest ...any) error }
+
 // queryRow runs a query of portable SQL (? placeholders) on s's database,
 // for tests that look at the tables.
 func queryRow(t testing.TB, s Store, q string, args ...any) scanner {

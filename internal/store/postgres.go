@@ -52,6 +52,7 @@ type PostgresOptions struct {
 // one (PgBouncer's pool_mode=transaction).
 type Postgres struct {
 	aggregates
+	reads
 	pool   *pgxpool.Pool
 	schema string // current_schema() of the connections: scopes advisory lock keys
 	batch  int
@@ -71,6 +72,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
 func OpenPostgresWith(ctx context.Context, dsn string, o PostgresOptions) (*Postgres, error) {
 	p := &Postgres{batch: o.BatchSize}
 	p.aggregates = aggregates{p.rows}
+	p.reads = reads{p.rows}
 	if p.batch <= 0 {
 		p.batch = DefaultPostgresBatchSize
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -106,54 +105,4 @@ func (t *pgReportTx) appendRecordArgs(args []any, r *aggregate.Record) []any {
 		args = append(args, string(t.buf))
 	}
 	return args
-}
-
-// Records implements Store, as SQLite.Records does. The rows are read on
-// one pooled connection, held until fn has seen the last record; methods
-// fn calls use other connections.
-func (p *Postgres) Records(ctx context.Context, reportID int64, fn func(*aggregate.Record) error) error {
-	rows, err := p.pool.Query(ctx, `SELECT source_ip, count, disposition, dkim, spf,
-	header_from, envelope_from, envelope_to, reasons, dkim_results, spf_results
-FROM records WHERE report_id = $1 ORDER BY id`, reportID)
-	if err != nil {
-		return fmt.Errorf("read records of report %d: %w", reportID, err)
-	}
-	defer rows.Close()
-	n := 0
-	var reasons, dkim, spf []byte // reused: decoded at once
-	for rows.Next() {
-		r := new(aggregate.Record)
-		pe, id := &r.PolicyEvaluated, &r.Identifiers
-		if err := rows.Scan(&r.SourceIP, &r.Count, &pe.Disposition, &pe.DKIM, &pe.SPF,
-			&id.HeaderFrom, &id.EnvelopeFrom, &id.EnvelopeTo, &reasons, &dkim, &spf); err != nil {
-			return fmt.Errorf("read record of report %d: %w", reportID, err)
-		}
-		if err := decodeJSONColumn(reasons, &pe.Reasons); err != nil {
-			return fmt.Errorf("decode reasons of report %d: %w", reportID, err)
-		}
-		if err := decodeJSONColumn(dkim, &r.AuthResults.DKIM); err != nil {
-			return fmt.Errorf("decode dkim results of report %d: %w", reportID, err)
-		}
-		if err := decodeJSONColumn(spf, &r.AuthResults.SPF); err != nil {
-			return fmt.Errorf("decode spf results of report %d: %w", reportID, err)
-		}
-		n++
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read records of report %d: %w", reportID, err)
-	}
-	if n == 0 {
-		var one int
-		err := p.pool.QueryRow(ctx, `SELECT 1 FROM reports WHERE id = $1`, reportID).Scan(&one)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("report %d: %w", reportID, ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("read report %d: %w", reportID, err)
-		}
-	}
-	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -116,56 +115,6 @@ func (t *sqliteReportTx) appendRecordArgs(args []any, r *aggregate.Record) []any
 		args = append(args, string(t.buf))
 	}
 	return args
-}
-
-// Records implements Store. Each Record passed to fn is new: fn may keep
-// it. A report without records and a missing report are told apart: the
-// latter returns ErrNotFound.
-func (s *SQLite) Records(ctx context.Context, reportID int64, fn func(*aggregate.Record) error) error {
-	rows, err := s.r.QueryContext(ctx, `SELECT source_ip, count, disposition, dkim, spf,
-	header_from, envelope_from, envelope_to, reasons, dkim_results, spf_results
-FROM records WHERE report_id = ? ORDER BY id`, reportID)
-	if err != nil {
-		return fmt.Errorf("read records of report %d: %w", reportID, err)
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		r := new(aggregate.Record)
-		pe, id := &r.PolicyEvaluated, &r.Identifiers
-		var reasons, dkim, spf sql.RawBytes // valid until Next: decoded at once
-		if err := rows.Scan(&r.SourceIP, &r.Count, &pe.Disposition, &pe.DKIM, &pe.SPF,
-			&id.HeaderFrom, &id.EnvelopeFrom, &id.EnvelopeTo, &reasons, &dkim, &spf); err != nil {
-			return fmt.Errorf("read record of report %d: %w", reportID, err)
-		}
-		if err := decodeJSONColumn(reasons, &pe.Reasons); err != nil {
-			return fmt.Errorf("decode reasons of report %d: %w", reportID, err)
-		}
-		if err := decodeJSONColumn(dkim, &r.AuthResults.DKIM); err != nil {
-			return fmt.Errorf("decode dkim results of report %d: %w", reportID, err)
-		}
-		if err := decodeJSONColumn(spf, &r.AuthResults.SPF); err != nil {
-			return fmt.Errorf("decode spf results of report %d: %w", reportID, err)
-		}
-		n++
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read records of report %d: %w", reportID, err)
-	}
-	if n == 0 {
-		var one int
-		err := s.r.QueryRowContext(ctx, `SELECT 1 FROM reports WHERE id = ?`, reportID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("report %d: %w", reportID, ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("read report %d: %w", reportID, err)
-		}
-	}
-	return nil
 }
 
 // decodeJSONColumn decodes a nullable JSON column; NULL leaves v nil.

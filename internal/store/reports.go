@@ -175,65 +175,6 @@ func (t *sqliteReportTx) Rollback() error {
 	return nil
 }
 
-// Report implements Store.
-func (s *SQLite) Report(ctx context.Context, id int64) (*StoredReport, error) {
-	row := s.r.QueryRowContext(ctx, `SELECT `+reportColumns+` FROM reports WHERE id = ?`, id)
-	r, err := scanReport(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("report %d: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read report %d: %w", id, err)
-	}
-	return r, nil
-}
-
-// ReportRaw implements Store.
-func (s *SQLite) ReportRaw(ctx context.Context, id int64) ([]byte, error) {
-	var raw []byte
-	err := s.r.QueryRowContext(ctx, `SELECT raw_gzip FROM reports WHERE id = ?`, id).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("report %d: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read raw report %d: %w", id, err)
-	}
-	return raw, nil
-}
-
-// Reports implements Store. BeforeID pages by (begin, id), so a page
-// boundary inside reports with the same begin loses or repeats nothing.
-func (s *SQLite) Reports(ctx context.Context, f ReportFilter) ([]StoredReport, error) {
-	var begin int64
-	if f.BeforeID > 0 {
-		err := s.r.QueryRowContext(ctx, `SELECT date_begin FROM reports WHERE id = ?`, f.BeforeID).Scan(&begin)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("list reports before %d: %w", f.BeforeID, ErrNotFound)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("list reports before %d: %w", f.BeforeID, err)
-		}
-	}
-	q, args := reportsQuery(f, begin)
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list reports: %w", err)
-	}
-	defer rows.Close()
-	var list []StoredReport
-	for rows.Next() {
-		r, err := scanReport(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list reports: %w", err)
-		}
-		list = append(list, *r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list reports: %w", err)
-	}
-	return list, nil
-}
-
 // reportsQuery is the query of Reports for f, with ? placeholders, and its
 // arguments. begin is the date_begin of the report f.BeforeID names, which
 // the caller looked up (it is unused when f.BeforeID is zero).
@@ -275,31 +216,14 @@ func reportsQuery(f ReportFilter, begin int64) (string, []any) {
 	return q.String(), args
 }
 
-// Counts implements Store. Records and messages are summed from the
-// reports' counters, so counting never scans the records table.
-func (s *SQLite) Counts(ctx context.Context) (Counts, error) {
-	var c Counts
-	err := s.r.QueryRowContext(ctx, `SELECT
-	(SELECT COUNT(*) FROM reports),
-	(SELECT COALESCE(SUM(record_count), 0) FROM reports),
-	(SELECT COALESCE(SUM(message_count), 0) FROM reports),
-	(SELECT COUNT(*) FROM quarantine)`).Scan(&c.Reports, &c.Records, &c.Messages, &c.Quarantined)
-	if err != nil {
-		return Counts{}, fmt.Errorf("count: %w", err)
-	}
-	return c, nil
-}
-
-// scanner is a *sql.Row or *sql.Rows.
-type scanner interface{ Scan(dest ...any) error }
-
-func scanReport(sc scanner) (*StoredReport, error) {
+// scanReport reads a row of reportColumns with scan.
+func scanReport(scan func(dest ...any) error) (*StoredReport, error) {
 	var r StoredReport
 	h := &r.Header
 	md, pp := &h.Metadata, &h.Policy
 	var begin, end, received int64
 	var metaErrs, msgs []byte
-	err := sc.Scan(&r.ID, &md.Reporter.OrgName, &md.Reporter.Email, &md.Reporter.ExtraContactInfo, &md.ReportID, &pp.Domain,
+	err := scan(&r.ID, &md.Reporter.OrgName, &md.Reporter.Email, &md.Reporter.ExtraContactInfo, &md.ReportID, &pp.Domain,
 		&pp.ADKIM, &pp.ASPF, &pp.Policy, &pp.SubdomainPolicy, &pp.Percentage,
 		&pp.NonexistentSubdomainPolicy, &pp.FailureOptions, &pp.Testing, &pp.DiscoveryMethod,
 		&begin, &end, &md.DateRange.DurationHours, &md.Generator, &h.Version, &h.Namespace, &metaErrs,

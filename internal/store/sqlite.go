@@ -41,6 +41,7 @@ type SQLiteOptions struct {
 // their writes wait up to the busy timeout.
 type SQLite struct {
 	aggregates
+	reads
 	w *sql.DB // the one writer
 	r *sql.DB // readers, query_only
 
@@ -73,6 +74,7 @@ func OpenSQLiteWith(ctx context.Context, path string, o SQLiteOptions) (*SQLite,
 	}
 	s := &SQLite{batch: o.BatchSize, locks: localLocks{path: path}}
 	s.aggregates = aggregates{s.rows}
+	s.reads = reads{s.rows}
 	if s.batch <= 0 {
 		s.batch = DefaultBatchSize
 	}
