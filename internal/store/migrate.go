@@ -158,12 +158,7 @@ func sqlRows(q sqlQuerier) rowSource {
 			return err
 		}
 		defer rows.Close()
-		for rows.Next() {
-			if err := each(rows.Scan); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return eachRow(rows, each)
 	}
 }
 

@@ -86,23 +86,6 @@ func (t *pgReportTx) appendRecordArgs(args []any, r *aggregate.Record) []any {
 	args = append(args, t.id, t.domain, t.day, pgText(r.SourceIP), r.Count,
 		pgText(pe.Disposition), pgText(pe.DKIM), pgText(pe.SPF),
 		pgText(id.HeaderFrom), pgText(id.EnvelopeFrom), pgText(id.EnvelopeTo))
-	if len(pe.Reasons) == 0 {
-		args = append(args, nil)
-	} else {
-		t.buf = appendReasons(t.buf[:0], pe.Reasons)
-		args = append(args, string(t.buf))
-	}
-	if len(r.AuthResults.DKIM) == 0 {
-		args = append(args, nil)
-	} else {
-		t.buf = appendDKIM(t.buf[:0], r.AuthResults.DKIM)
-		args = append(args, string(t.buf))
-	}
-	if len(r.AuthResults.SPF) == 0 {
-		args = append(args, nil)
-	} else {
-		t.buf = appendSPF(t.buf[:0], r.AuthResults.SPF)
-		args = append(args, string(t.buf))
-	}
+	args, t.buf = appendRecordJSON(args, t.buf, r)
 	return args
 }

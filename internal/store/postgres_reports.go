@@ -157,22 +157,12 @@ func (t *pgReportTx) commit(ctx context.Context, sum Summary) error {
 	if err := t.roll.flush(ctx, t.exec, pgRows(t.tx)); err != nil {
 		return err
 	}
-	msgs, err := jsonColumn(sum.Messages, len(sum.Messages))
+	sum.SHA256 = pgText(sum.SHA256)
+	args, err := finishReportArgs(sum, t.sha, t.tally, t.id)
 	if err != nil {
-		return fmt.Errorf("commit report: encode messages: %w", err)
+		return err
 	}
-	sha := t.sha
-	if sum.SHA256 != "" {
-		sha = pgText(sum.SHA256)
-	}
-	var raw any // NULL, not an empty BYTEA, when none was kept
-	if sum.RawGzip != nil {
-		raw = sum.RawGzip
-	}
-	c := t.tally
-	if _, err := t.tx.Exec(ctx, rebind(finishReportSQL),
-		sum.Status, msgs, raw, sha,
-		c.records, c.messages, c.pass, c.dkimPass, c.spfPass, t.id); err != nil {
+	if _, err := t.tx.Exec(ctx, rebind(finishReportSQL), args...); err != nil {
 		return fmt.Errorf("update report: %w", err)
 	}
 	if err := t.tx.Commit(ctx); err != nil {

@@ -14,6 +14,21 @@ import (
 // fill alike (int64, string, []byte, bool).
 type reads struct{ run rowSource }
 
+// eachRow calls each with the scan function of every row of rows, a
+// *sql.Rows or pgx.Rows, which the caller closes.
+func eachRow(rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}, each func(scan func(dest ...any) error) error) error {
+	for rows.Next() {
+		if err := each(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // scanOne scans the one row of q into dest; found is false when q returns
 // no row.
 func scanOne(ctx context.Context, run rowSource, q string, args []any, dest ...any) (found bool, err error) {
@@ -118,14 +133,8 @@ FROM records WHERE report_id = ? ORDER BY id`, []any{reportID}, func(scan func(.
 			&id.HeaderFrom, &id.EnvelopeFrom, &id.EnvelopeTo, &reasons, &dkim, &spf); err != nil {
 			return err
 		}
-		if err := decodeJSONColumn(reasons, &pe.Reasons); err != nil {
-			return fmt.Errorf("decode reasons: %w", err)
-		}
-		if err := decodeJSONColumn(dkim, &rec.AuthResults.DKIM); err != nil {
-			return fmt.Errorf("decode dkim results: %w", err)
-		}
-		if err := decodeJSONColumn(spf, &rec.AuthResults.SPF); err != nil {
-			return fmt.Errorf("decode spf results: %w", err)
+		if err := decodeRecordJSON(rec, reasons, dkim, spf); err != nil {
+			return err
 		}
 		n++
 		fnErr = fn(rec)

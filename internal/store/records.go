@@ -96,25 +96,48 @@ func (t *sqliteReportTx) appendRecordArgs(args []any, r *aggregate.Record) []any
 	pe, id := &r.PolicyEvaluated, &r.Identifiers
 	args = append(args, t.id, t.domain, t.day, r.SourceIP, r.Count, pe.Disposition, pe.DKIM, pe.SPF,
 		id.HeaderFrom, id.EnvelopeFrom, id.EnvelopeTo)
-	if len(pe.Reasons) == 0 {
+	args, t.buf = appendRecordJSON(args, t.buf, r)
+	return args
+}
+
+// appendRecordJSON appends the arguments of the JSON columns of r
+// (reasons, dkim_results, spf_results), NULL when empty, encoded in buf.
+// The appenders already replace invalid UTF-8 and escape NUL, so the text is
+// storable in PostgreSQL too.
+func appendRecordJSON(args []any, buf []byte, r *aggregate.Record) ([]any, []byte) {
+	if len(r.PolicyEvaluated.Reasons) == 0 {
 		args = append(args, nil)
 	} else {
-		t.buf = appendReasons(t.buf[:0], pe.Reasons)
-		args = append(args, string(t.buf))
+		buf = appendReasons(buf[:0], r.PolicyEvaluated.Reasons)
+		args = append(args, string(buf))
 	}
 	if len(r.AuthResults.DKIM) == 0 {
 		args = append(args, nil)
 	} else {
-		t.buf = appendDKIM(t.buf[:0], r.AuthResults.DKIM)
-		args = append(args, string(t.buf))
+		buf = appendDKIM(buf[:0], r.AuthResults.DKIM)
+		args = append(args, string(buf))
 	}
 	if len(r.AuthResults.SPF) == 0 {
 		args = append(args, nil)
 	} else {
-		t.buf = appendSPF(t.buf[:0], r.AuthResults.SPF)
-		args = append(args, string(t.buf))
+		buf = appendSPF(buf[:0], r.AuthResults.SPF)
+		args = append(args, string(buf))
 	}
-	return args
+	return args, buf
+}
+
+// decodeRecordJSON decodes the JSON columns of a records row into r.
+func decodeRecordJSON(r *aggregate.Record, reasons, dkim, spf []byte) error {
+	if err := decodeJSONColumn(reasons, &r.PolicyEvaluated.Reasons); err != nil {
+		return fmt.Errorf("decode reasons: %w", err)
+	}
+	if err := decodeJSONColumn(dkim, &r.AuthResults.DKIM); err != nil {
+		return fmt.Errorf("decode dkim results: %w", err)
+	}
+	if err := decodeJSONColumn(spf, &r.AuthResults.SPF); err != nil {
+		return fmt.Errorf("decode spf results: %w", err)
+	}
+	return nil
 }
 
 // decodeJSONColumn decodes a nullable JSON column; NULL leaves v nil.

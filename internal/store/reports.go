@@ -24,6 +24,8 @@ const insertReportSQL = `INSERT INTO reports (
 ON CONFLICT (org_name, report_key, domain) DO NOTHING
 RETURNING id`
 
+// finishReportSQL writes a report's final state at Commit, taking the
+// arguments of finishReportArgs.
 const finishReportSQL = `UPDATE reports SET
 	status = ?, messages = ?, raw_gzip = ?, sha256 = ?,
 	record_count = ?, message_count = ?, pass_count = ?, dkim_pass_count = ?, spf_pass_count = ?
@@ -139,22 +141,11 @@ func (t *sqliteReportTx) commit(ctx context.Context, sum Summary) error {
 	if err := t.roll.flush(ctx, t.exec, sqlRows(t.tx)); err != nil {
 		return err
 	}
-	msgs, err := jsonColumn(sum.Messages, len(sum.Messages))
+	args, err := finishReportArgs(sum, t.sha, t.tally, t.id)
 	if err != nil {
-		return fmt.Errorf("commit report: encode messages: %w", err)
+		return err
 	}
-	sha := t.sha
-	if sum.SHA256 != "" {
-		sha = sum.SHA256
-	}
-	var raw any // NULL, not an empty BLOB, when none was kept
-	if sum.RawGzip != nil {
-		raw = sum.RawGzip
-	}
-	c := t.tally
-	if _, err := t.tx.StmtContext(ctx, t.s.finishReport).ExecContext(ctx,
-		sum.Status, msgs, raw, sha,
-		c.records, c.messages, c.pass, c.dkimPass, c.spfPass, t.id); err != nil {
+	if _, err := t.tx.StmtContext(ctx, t.s.finishReport).ExecContext(ctx, args...); err != nil {
 		return fmt.Errorf("update report: %w", err)
 	}
 	if err := t.tx.Commit(); err != nil {
@@ -246,6 +237,24 @@ func scanReport(scan func(dest ...any) error) (*StoredReport, error) {
 		}
 	}
 	return &r, nil
+}
+
+// finishReportArgs are the arguments of finishReportSQL: the final state
+// of report id from sum and its counters from c. sha is the digest known at
+// BeginReport, replaced by sum.SHA256 when that is set.
+func finishReportArgs(sum Summary, sha string, c tally, id int64) ([]any, error) {
+	msgs, err := jsonColumn(sum.Messages, len(sum.Messages))
+	if err != nil {
+		return nil, fmt.Errorf("commit report: encode messages: %w", err)
+	}
+	if sum.SHA256 != "" {
+		sha = sum.SHA256
+	}
+	var raw any // NULL, not an empty BLOB, when none was kept
+	if sum.RawGzip != nil {
+		raw = sum.RawGzip
+	}
+	return []any{sum.Status, msgs, raw, sha, c.records, c.messages, c.pass, c.dkimPass, c.spfPass, id}, nil
 }
 
 // jsonColumn encodes v for a JSON TEXT column, or returns nil (NULL) when

@@ -54,14 +54,8 @@ FROM records rec JOIN reports rep ON rep.id = rec.report_id WHERE rec.source_ip 
 			&reasons, &dkim, &spf); err != nil {
 			return err
 		}
-		if err := decodeJSONColumn(reasons, &pe.Reasons); err != nil {
-			return fmt.Errorf("reasons: %w", err)
-		}
-		if err := decodeJSONColumn(dkim, &r.AuthResults.DKIM); err != nil {
-			return fmt.Errorf("dkim results: %w", err)
-		}
-		if err := decodeJSONColumn(spf, &r.AuthResults.SPF); err != nil {
-			return fmt.Errorf("spf results: %w", err)
+		if err := decodeRecordJSON(r, reasons, dkim, spf); err != nil {
+			return err
 		}
 		s.Begin = time.Unix(begin, 0).UTC()
 		return fn(&s)
