@@ -3,15 +3,14 @@ package aggregate
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/parse-dmarc/parse-dmarc/internal/golden"
+)
 
 // TestGolden decodes each testdata/*.xml and compares header, records and
 // messages with testdata/*.golden.json. Run with -update after an
@@ -42,20 +41,7 @@ func TestGolden(t *testing.T) {
 			}
 			out, _ := json.MarshalIndent(got, "", "  ")
 			out = append(out, '\n')
-			golden := strings.TrimSuffix(f, ".xml") + ".golden.json"
-			if *update {
-				if err := os.WriteFile(golden, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(out, want) {
-				t.Errorf("output differs from %s (run with -update and review the diff):\n%s", golden, out)
-			}
+			golden.Check(t, strings.TrimSuffix(f, ".xml")+".golden.json", out)
 		})
 	}
 }

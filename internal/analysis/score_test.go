@@ -1,18 +1,14 @@
 package analysis_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"math"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/analysis"
+	"github.com/parse-dmarc/parse-dmarc/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // counts builds message counts: m messages, d passing DMARC, s SPF, k DKIM.
 func counts(m, d, s, k int64) analysis.MessageCounts {
@@ -162,25 +158,7 @@ func TestScoreGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	out = append(out, '\n')
-	golden(t, "testdata/score.golden.json", out)
-}
-
-// golden compares out with the file at path, or rewrites it with -update.
-func golden(t *testing.T, path string, out []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(out, want) {
-		t.Errorf("output differs from %s (run with -update and review the diff):\n%s", path, out)
-	}
+	golden.Check(t, "testdata/score.golden.json", out)
 }
 
 func TestCompareScores(t *testing.T) {

@@ -4,18 +4,16 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/parse-dmarc/parse-dmarc/internal/golden"
+)
 
 // goldens are the badges of the golden files, testdata/NAME.svg.
 var goldens = []struct {
@@ -45,20 +43,7 @@ func TestGolden(t *testing.T) {
 		t.Run(g.name, func(t *testing.T) {
 			t.Parallel()
 			out := render(t, g.b)
-			path := filepath.Join("testdata", g.name+".svg")
-			if *update {
-				if err := os.WriteFile(path, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(out, want) {
-				t.Errorf("output differs from %s (run with -update and review the diff):\n%s", path, out)
-			}
+			golden.Check(t, filepath.Join("testdata", g.name+".svg"), out)
 		})
 	}
 }

@@ -2,16 +2,14 @@ package normalize
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/aggregate"
+	"github.com/parse-dmarc/parse-dmarc/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // TestGolden writes the normalized document of each testdata/*.xml and
 // compares it with testdata/*.golden.json: the whole contract of
@@ -35,20 +33,7 @@ func TestGolden(t *testing.T) {
 			if _, err := w.Aggregate(Source{Name: filepath.Base(f)}, aggregate.NewDecoder(bytes.NewReader(in), aggregate.Options{}), nil); err != nil {
 				t.Fatal(err)
 			}
-			golden := strings.TrimSuffix(f, ".xml") + ".golden.json"
-			if *update {
-				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Errorf("output differs from %s (run with -update and review the diff):\n%s", golden, out.Bytes())
-			}
+			golden.Check(t, strings.TrimSuffix(f, ".xml")+".golden.json", out.Bytes())
 		})
 	}
 }
