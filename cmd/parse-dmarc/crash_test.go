@@ -4,7 +4,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -15,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/parse-dmarc/parse-dmarc/internal/store"
 )
 
 // killSeed chooses the random cuts of TestFetchKilled; a fixed seed keeps
@@ -289,27 +287,9 @@ func (e *killEnv) fetch(t *testing.T, cut cutter) fetchRun {
 // state reads the mailbox and the store.
 func (e *killEnv) state(t *testing.T) killState {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, e.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	reps, err := st.Reports(ctx, store.ReportFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := st.Counts(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := killState{quarantined: c.Quarantined, inbox: e.srv.count(t, "INBOX"),
+	keys, _, c := storedReports(t, e.db)
+	s := killState{reports: keys, quarantined: c.Quarantined, inbox: e.srv.count(t, "INBOX"),
 		processed: e.srv.digests(t, "DMARC/Processed"), invalid: e.srv.digests(t, "DMARC/Invalid")}
-	for _, r := range reps {
-		m := r.Header.Metadata
-		s.reports = append(s.reports, reportKey(m.Reporter.OrgName, m.ReportID, r.Header.Policy.Domain))
-	}
-	slices.Sort(s.reports)
 	slices.Sort(s.processed)
 	slices.Sort(s.invalid)
 	return s

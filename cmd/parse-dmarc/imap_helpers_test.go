@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/parse-dmarc/parse-dmarc/internal/imaptest"
+	"github.com/parse-dmarc/parse-dmarc/internal/store"
 )
 
 // The account of the in-test IMAP servers.
@@ -136,4 +139,33 @@ func reportKeys(t *testing.T, mail []byte) []string {
 
 func reportKey(org, id, domain string) string {
 	return strings.Join([]string{org, id, domain}, " | ")
+}
+
+// storedReports returns the dedupe keys of the reports in the store at
+// dsn, sorted, the number of messages they count, and the store's counts.
+func storedReports(t *testing.T, dsn string) ([]string, int64, store.Counts) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	reps, err := st.Reports(ctx, store.ReportFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	var messages int64
+	for _, r := range reps {
+		m := r.Header.Metadata
+		keys = append(keys, reportKey(m.Reporter.OrgName, m.ReportID, r.Header.Policy.Domain))
+		messages += r.MessageCount
+	}
+	slices.Sort(keys)
+	return keys, messages, c
 }
