@@ -93,13 +93,8 @@ func reportFilter(w http.ResponseWriter, r *http.Request) (store.ReportFilter, b
 	if f.Since, f.Until, ok = dateRange(w, r); !ok {
 		return f, false
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPage {
-			writeError(w, http.StatusBadRequest, "bad_request", "limit: a number from 1 to "+strconv.Itoa(maxPage))
-			return f, false
-		}
-		f.Limit = n
+	if f.Limit, ok = intParam(w, r, "limit", 1, maxPage, defaultPage); !ok {
+		return f, false
 	}
 	if v := q.Get("cursor"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -244,4 +239,19 @@ func (s *Server) rawReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	io.Copy(w, zr)
+}
+
+// intParam reads query parameter name as an integer in [lo, hi], def when
+// absent; on a bad value it answers 400 naming the range and ok is false.
+func intParam(w http.ResponseWriter, r *http.Request, name string, lo, hi, def int) (n int, ok bool) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		writeError(w, http.StatusBadRequest, "bad_request", name+": a number from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi))
+		return 0, false
+	}
+	return n, true
 }

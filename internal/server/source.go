@@ -3,11 +3,13 @@ package server
 import (
 	"cmp"
 	"context"
+	"errors"
 	"net/http"
 	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/aggregate"
@@ -73,6 +75,39 @@ func (s *Server) ipData() ipDataView {
 		}
 	}
 	return ipDataView{Available: st.Message == "", Reason: st.Message, Attribution: strings.Join(attr, "; ")}
+}
+
+// describeConcurrency bounds the sources described at once: reverse DNS
+// waits up to a second per cold address and classification reads up to
+// classifyRecords records, so a page of 100 sources is worked on in
+// parallel rather than one after the other.
+const describeConcurrency = 8
+
+// describeSources describes src in order; the first classify of them are
+// also classified (by the domain with most of their mail) and their reverse
+// DNS names looked up.
+func (s *Server) describeSources(ctx context.Context, src []store.SourceTotals, f store.AggregateFilter, classify int) ([]sourceView, error) {
+	out := make([]sourceView, len(src))
+	for i, x := range src[min(classify, len(src)):] {
+		out[classify+i] = s.sourceView(ctx, x, false)
+	}
+	errs := make([]error, len(src))
+	sem := make(chan struct{}, describeConcurrency)
+	var wg sync.WaitGroup
+	for i, x := range src[:min(classify, len(src))] {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			v := s.sourceView(ctx, x, true)
+			classes, err := s.classify(ctx, x.SourceIP, f, nil)
+			if len(classes) > 0 {
+				v.Classification = &classes[0].Classification
+			}
+			out[i], errs[i] = v, err
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // sourceView describes x; reverse adds its reverse DNS name (a network

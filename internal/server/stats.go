@@ -3,7 +3,6 @@ package server
 import (
 	"math"
 	"net/http"
-	"strconv"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
 )
@@ -94,23 +93,13 @@ func (s *Server) topSources(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	limit := defaultTopSources
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxTopSources {
-			writeError(w, http.StatusBadRequest, "bad_request", "limit: a number from 1 to "+strconv.Itoa(maxTopSources))
-			return
-		}
-		limit = n
+	limit, ok := intParam(w, r, "limit", 1, maxTopSources, defaultTopSources)
+	if !ok {
+		return
 	}
-	classify := 0
-	if v := r.URL.Query().Get("classify"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > maxClassified {
-			writeError(w, http.StatusBadRequest, "bad_request", "classify: a number from 0 to "+strconv.Itoa(maxClassified))
-			return
-		}
-		classify = n
+	classify, ok := intParam(w, r, "classify", 0, maxClassified, 0)
+	if !ok {
+		return
 	}
 	ctx := r.Context()
 	src, err := s.Store.TopSources(ctx, f, limit)
@@ -118,20 +107,10 @@ func (s *Server) topSources(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	out := []sourceView{}
-	for i, x := range src {
-		v := s.sourceView(ctx, x, i < classify)
-		if i < classify {
-			classes, err := s.classify(ctx, x.SourceIP, f, nil)
-			if err != nil {
-				s.storeError(w, r, err)
-				return
-			}
-			if len(classes) > 0 {
-				v.Classification = &classes[0].Classification
-			}
-		}
-		out = append(out, v)
+	out, err := s.describeSources(ctx, src, f, classify)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sources": out, "ip_data": s.ipData()})
 }
