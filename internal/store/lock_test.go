@@ -77,67 +77,39 @@ func TestTryLock(t *testing.T) {
 	})
 }
 
-// TestTryLockPostgresStores checks that the lock excludes across two
-// Postgres stores on one schema, as across replicas, and not across
-// schemas.
-func TestTryLockPostgresStores(t *testing.T) {
-	t.Parallel()
-	open := newPostgresDB(t)
-	a, b := open(t, 0), open(t, 0)
-	name := "imap:dmarc@example.com/INBOX"
-	unlock, ok := tryLock(t, a, name)
-	if !ok {
-		t.Fatal("a: lock not taken")
-	}
-	for range 2 { // the refused attempt returns its connection to the pool intact
-		if _, ok := tryLock(t, b, name); ok {
-			t.Fatal("b: lock taken while a holds it")
+// TestTryLockAcrossStores checks that the lock excludes across two stores
+// on one database, as across replicas (PostgreSQL) or a cron fetch and
+// serve (SQLite: flock locks belong to open files, so two stores in one
+// process stand for two processes), and not across databases.
+func TestTryLockAcrossStores(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		open := b.newDB(t)
+		a, bs := open(t, 0), open(t, 0)
+		name := "imap:dmarc@example.com/INBOX"
+		unlock, ok := tryLock(t, a, name)
+		if !ok {
+			t.Fatal("a: lock not taken")
 		}
-	}
-	other := newPostgresDB(t)(t, 0)
-	if u, ok := tryLock(t, other, name); !ok {
-		t.Error("store on another schema: lock not taken")
-	} else {
-		u()
-	}
-	unlock()
-	unlockB, ok := tryLock(t, b, name)
-	if !ok {
-		t.Fatal("b: lock not taken after a unlocked")
-	}
-	if _, ok := tryLock(t, a, name); ok {
-		t.Fatal("a: lock taken while b holds it")
-	}
-	unlockB()
-	// The stores still work: no lock connection was left in the pool.
-	equal(t, "counts", counts(t, a), Counts{})
-}
-
-// TestTryLockSQLiteFiles checks that the lock excludes across two SQLite
-// stores on one file, as across a cron fetch and serve (flock locks belong
-// to open files, so two stores in one process stand for two processes),
-// and not across files.
-func TestTryLockSQLiteFiles(t *testing.T) {
-	t.Parallel()
-	open := newSQLiteDB(t)
-	a, b := open(t, 0), open(t, 0)
-	name := "imap:dmarc@example.com/INBOX"
-	unlock, ok := tryLock(t, a, name)
-	if !ok {
-		t.Fatal("a: lock not taken")
-	}
-	if _, ok := tryLock(t, b, name); ok {
-		t.Fatal("b: lock taken while a holds it")
-	}
-	if u, ok := tryLock(t, newSQLiteDB(t)(t, 0), name); !ok {
-		t.Error("store on another file: lock not taken")
-	} else {
-		u()
-	}
-	unlock()
-	unlockB, ok := tryLock(t, b, name)
-	if !ok {
-		t.Fatal("b: lock not taken after a unlocked")
-	}
-	unlockB()
+		for range 2 { // a refused attempt leaves the store (its pool) intact
+			if _, ok := tryLock(t, bs, name); ok {
+				t.Fatal("b: lock taken while a holds it")
+			}
+		}
+		if u, ok := tryLock(t, b.newDB(t)(t, 0), name); !ok {
+			t.Error("store on another database: lock not taken")
+		} else {
+			u()
+		}
+		unlock()
+		unlockB, ok := tryLock(t, bs, name)
+		if !ok {
+			t.Fatal("b: lock not taken after a unlocked")
+		}
+		if _, ok := tryLock(t, a, name); ok {
+			t.Fatal("a: lock taken while b holds it")
+		}
+		unlockB()
+		// The stores still work: no lock connection was left behind.
+		equal(t, "counts", counts(t, a), Counts{})
+	})
 }
