@@ -7,9 +7,11 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/enrich"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
+	"github.com/parse-dmarc/parse-dmarc/internal/store"
 	"github.com/parse-dmarc/parse-dmarc/internal/synth"
 )
 
@@ -225,5 +227,35 @@ func TestCountries(t *testing.T) {
 				t.Errorf("countries %+v", res.Countries)
 			}
 		})
+	}
+}
+
+func TestTrendPeriods(t *testing.T) {
+	t.Parallel()
+	day := func(s string) time.Time { v, _ := time.Parse("2006-01-02", s); return v }
+	last := day("2024-06-13").Add(12 * time.Hour)
+	tests := []struct {
+		name                       string
+		f                          store.AggregateFilter
+		recentSince, recentUntil   time.Time
+		earlierSince, earlierUntil time.Time
+	}{
+		{"closed range", store.AggregateFilter{Since: day("2024-06-01"), Until: day("2024-06-11")},
+			day("2024-06-01"), day("2024-06-11"), day("2024-05-22"), day("2024-06-01")},
+		{"no start: last week of reports", store.AggregateFilter{},
+			day("2024-06-07"), day("2024-06-14"), day("2024-05-31"), day("2024-06-07")},
+		{"open end counts as ending today", store.AggregateFilter{Since: time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -9)},
+			time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -9), time.Time{},
+			time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -19), time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -9)},
+	}
+	for _, tc := range tests {
+		recent, earlier := trendPeriods(tc.f, last)
+		if !recent.Since.Equal(tc.recentSince) || !recent.Until.Equal(tc.recentUntil) ||
+			!earlier.Since.Equal(tc.earlierSince) || !earlier.Until.Equal(tc.earlierUntil) {
+			t.Errorf("%s: recent %v–%v, earlier %v–%v", tc.name, recent.Since, recent.Until, earlier.Since, earlier.Until)
+		}
+		if tc.f.Since.IsZero() == (recent == tc.f) {
+			t.Errorf("%s: recent == filter is %v", tc.name, recent == tc.f)
+		}
 	}
 }

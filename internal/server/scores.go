@@ -82,9 +82,11 @@ func (s *Server) domainScore(ctx context.Context, d store.DomainTotals, f store.
 	recent, earlier := trendPeriods(f, d.LastReport)
 	var ins [2]analysis.ScoreInput
 	for i, p := range []store.AggregateFilter{recent, earlier} {
-		pt, err := s.Store.Summary(ctx, p)
-		if err != nil {
-			return domainScore{}, false, err
+		pt := t // the filter's own range, totalled above
+		if p != f {
+			if pt, err = s.Store.Summary(ctx, p); err != nil {
+				return domainScore{}, false, err
+			}
 		}
 		ins[i] = analysis.ScoreInput{Counts: countsOf(pt), Policy: pol}
 	}
@@ -137,9 +139,10 @@ func countsOf(t store.Totals) analysis.MessageCounts {
 }
 
 // trendPeriods are the two periods whose scores give the trend: the
-// filter's range and the one of the same length before it; without a
-// start, the last trendDays days up to the newest report and the days
-// before them.
+// filter's range itself (recent == f, so its totals are reused) and the one
+// of the same length before it, a range open at the end counting as ending
+// today; without a start, the last trendDays days up to the newest report
+// and the days before them.
 func trendPeriods(f store.AggregateFilter, last time.Time) (recent, earlier store.AggregateFilter) {
 	recent, earlier = f, f
 	end := f.Until
@@ -153,7 +156,9 @@ func trendPeriods(f store.AggregateFilter, last time.Time) (recent, earlier stor
 	if start.IsZero() {
 		start = end.AddDate(0, 0, -trendDays)
 	}
-	recent.Since, recent.Until = start, end
+	if f.Since.IsZero() {
+		recent.Since, recent.Until = start, end
+	}
 	earlier.Since, earlier.Until = start.Add(-end.Sub(start)), start
 	return recent, earlier
 }
