@@ -141,6 +141,19 @@ CREATE TABLE domain_settings (
 -- merged at ingest; backfilled from rollup_sources by backfillSketches.
 ALTER TABLE rollup_days ADD COLUMN sources {{blob}};
 `, backfill: backfillSketches},
+	{version: 8, name: "anomaly_feedback", sql: `
+-- Anomalies people marked as expected (feedback.go), which the anomaly
+-- detector honours.
+CREATE TABLE anomaly_feedback (
+	domain TEXT NOT NULL,
+	kind TEXT NOT NULL,         -- the anomaly's kind, such as new_source
+	item_key TEXT NOT NULL,     -- what it is about: a source IP, a day (YYYY-MM-DD), a country
+	marked_by TEXT NOT NULL,
+	marked_at {{int}} NOT NULL, -- Unix seconds
+	note TEXT NOT NULL,
+	PRIMARY KEY (domain, kind, item_key)
+){{without_rowid}};
+`},
 }
 
 // The counter columns both rollup tables had when step 5 created them, and

@@ -104,6 +104,23 @@ type Store interface {
 	// SetDomainSettings stores the settings of ds.Domain, replacing any
 	// stored before.
 	SetDomainSettings(ctx context.Context, ds DomainSettings) error
+	// SourceDays lists the source IPs of each day of f, whose Domain is
+	// required, with their totals, the newest day first, at most limit
+	// rows; partial is true when f has more (the oldest day returned may
+	// then be cut).
+	SourceDays(ctx context.Context, f AggregateFilter, limit int) (rows []SourceDayTotals, partial bool, err error)
+	// DomainSpan returns the first and last day with mail of a domain,
+	// zero when it has none.
+	DomainSpan(ctx context.Context, domain string) (first, last time.Time, err error)
+	// ExpectedAnomalies lists the anomalies of a domain marked expected,
+	// by kind and key.
+	ExpectedAnomalies(ctx context.Context, domain string) ([]ExpectedAnomaly, error)
+	// MarkExpected stores e, replacing the feedback of its domain, kind
+	// and key; a zero At is now.
+	MarkExpected(ctx context.Context, e ExpectedAnomaly) error
+	// UnmarkExpected deletes the feedback of a domain, kind and key;
+	// ErrNotFound when there is none.
+	UnmarkExpected(ctx context.Context, domain, kind, key string) error
 	// Close releases the store. An open ReportTx must be ended first.
 	Close() error
 }
