@@ -154,6 +154,19 @@ CREATE TABLE anomaly_feedback (
 	PRIMARY KEY (domain, kind, item_key)
 ){{without_rowid}};
 `},
+	{version: 9, name: "reputation_cache", sql: `
+-- Answers of external IP reputation services (reputation.go), the newest
+-- per provider and IP, kept for their time to live and then pruned.
+CREATE TABLE reputation_cache (
+	provider TEXT NOT NULL,      -- "abuseipdb", "virustotal"
+	ip TEXT NOT NULL,            -- canonical text form
+	fetched_at {{int}} NOT NULL, -- Unix seconds
+	status TEXT NOT NULL,        -- "ok", "not_found", "error", "rate_limited"
+	json TEXT NOT NULL,          -- the answer as package reputation keeps it
+	PRIMARY KEY (provider, ip)
+){{without_rowid}};
+CREATE INDEX reputation_cache_fetched_at ON reputation_cache (fetched_at);
+`},
 }
 
 // The counter columns both rollup tables had when step 5 created them, and

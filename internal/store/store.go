@@ -104,6 +104,18 @@ type Store interface {
 	// SetDomainSettings stores the settings of ds.Domain, replacing any
 	// stored before.
 	SetDomainSettings(ctx context.Context, ds DomainSettings) error
+	// SourceHistory totals the newest limit records of source IP ip
+	// across all domains per policy domain and day, the newest day first;
+	// partial is true when the IP has more records than limit.
+	SourceHistory(ctx context.Context, ip string, limit int) (days []SourceDay, partial bool, err error)
+	// CachedReputation returns the cached answer of an IP reputation
+	// provider about ip, whatever its age; found is false when none.
+	CachedReputation(ctx context.Context, provider, ip string) (e ReputationEntry, found bool, err error)
+	// CacheReputation stores e, replacing the entry of its provider and IP.
+	CacheReputation(ctx context.Context, e ReputationEntry) error
+	// PruneReputation deletes the cached answers fetched before before and
+	// returns how many.
+	PruneReputation(ctx context.Context, before time.Time) (int64, error)
 	// SourceDays lists the source IPs of each day of f, whose Domain is
 	// required, with their totals, the newest day first, at most limit
 	// rows; partial is true when f has more (the oldest day returned may
