@@ -42,6 +42,7 @@ func commands() []command {
 		{"import", "parse reports and store them", runImport},
 		{"fetch", "fetch reports from an IMAP mailbox once", runFetch},
 		{"quarantine", "list, show or retry the inputs that could not be parsed", runQuarantine},
+		{"dns", "check a domain's DMARC, SPF, DKIM, MTA-STS, TLS-RPT and BIMI records", runDNS},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -103,7 +103,7 @@ func (s *session) checkDMARC(ctx context.Context, domain string) DMARCCheck {
 		c.add(SeverityInfo, "dmarc.inherited", fmt.Sprintf("No record at _dmarc.%s: receivers apply the organizational domain's record at %s, with its subdomain policy (%s).", domain, c.Name, rec.SubdomainPolicy),
 			fmt.Sprintf("To set a policy for %s alone, publish a record at _dmarc.%s.", domain, domain))
 	}
-	c.Findings = append(c.Findings, dmarcAdvice(rec, policyDomain)...)
+	c.Findings = append(c.Findings, dmarcAdvice(rec, policyDomain, c.Inherited)...)
 	s.checkDestinations(ctx, &c, policyDomain)
 	c.Summary = dmarcSummary(rec, c.Inherited)
 	c.finish(true)
@@ -111,19 +111,24 @@ func (s *session) checkDMARC(ctx context.Context, domain string) DMARCCheck {
 }
 
 // dmarcAdvice returns the findings about what a valid record does.
-func dmarcAdvice(r *DMARCRecord, domain string) []Finding {
+// For an inherited record, what concerns subdomains alone is left out.
+func dmarcAdvice(r *DMARCRecord, domain string, inherited bool) []Finding {
 	var rc RecordCheck
-	switch r.Policy {
+	policy, tag := r.Policy, "p"
+	if inherited {
+		policy, tag = r.SubdomainPolicy, "sp"
+	}
+	switch policy {
 	case "none":
-		rc.add(SeverityWarning, "dmarc.policy_none", "p=none only monitors: receivers deliver mail that fails DMARC as usual.",
-			"When the reports show your legitimate mail passes, publish: "+joinTags(setTag(r.Tags, "p", "quarantine", "v")))
+		rc.add(SeverityWarning, "dmarc.policy_none", tag+"=none only monitors: receivers deliver mail that fails DMARC as usual.",
+			"When the reports show your legitimate mail passes, publish: "+joinTags(setTag(r.Tags, tag, "quarantine", "p")))
 	case "quarantine", "reject":
 		if r.Percent < 100 {
 			rc.add(SeverityWarning, "dmarc.pct_partial", fmt.Sprintf("pct=%d: the policy applies to %d%% of the failing mail only; the rest gets the next weaker treatment.", r.Percent, r.Percent),
 				"When the reports show your legitimate mail passes, remove pct: "+joinTags(withoutTags(r.Tags, func(t Tag) bool { return strings.EqualFold(t.Name, "pct") })))
 		}
 	}
-	if policyRank(r.SubdomainPolicy) < policyRank(r.Policy) {
+	if policyRank(r.SubdomainPolicy) < policyRank(r.Policy) && !inherited {
 		rc.add(SeverityInfo, "dmarc.sp_weaker", fmt.Sprintf("Subdomains get a weaker policy (sp=%s) than the domain (p=%s).", r.SubdomainPolicy, r.Policy), "")
 	}
 	if len(r.RUA) == 0 {

@@ -97,7 +97,15 @@ func ParseDMARC(txt string) (*DMARCRecord, []Finding) {
 		case "p", "sp", "np":
 			p := strings.ToLower(v)
 			if p != "none" && p != "quarantine" && p != "reject" {
-				invalid(t, "want none, quarantine or reject")
+				fixed := suggest(p, []string{"none", "quarantine", "reject"})
+				if fixed == "" && name != "p" {
+					invalid(t, "want none, quarantine or reject")
+					continue
+				} else if fixed == "" {
+					fixed = "none"
+				}
+				rc.add(SeverityError, "dmarc.invalid_value", fmt.Sprintf("%s=%s is not valid (want none, quarantine or reject), so receivers ignore it.", t.Name, t.Value),
+					"Publish: "+joinTags(setTag(tags, t.Name, fixed, "")))
 				continue
 			}
 			switch name {

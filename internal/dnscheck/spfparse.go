@@ -163,8 +163,6 @@ func parseSPFTerm(text string) (SPFTerm, error) {
 		msg := fmt.Sprintf("unknown mechanism %q", name)
 		if s := suggest(t.Name, spfMechanisms); s != "" {
 			msg += fmt.Sprintf(" (did you mean %s?)", s)
-		} else if t.Name == "ip" || t.Name == "ipv4" || t.Name == "ipv6" {
-			msg += " (write ip4: or ip6:)"
 		}
 		return t, errors.New(msg)
 	}

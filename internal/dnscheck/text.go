@@ -64,9 +64,6 @@ func statusWord(c *RecordCheck) string {
 	case StatusWarning:
 		return "Warning"
 	case StatusError:
-		if len(c.Records) == 0 {
-			return "Error (not found)"
-		}
 		return "Error"
 	case StatusMissing:
 		return "Not published"
