@@ -112,7 +112,7 @@ func (c *Checker) CheckSPFRecord(ctx context.Context, domain, record string) SPF
 		sc.Name = d
 		var s *session
 		if s, err = c.newSession(); err == nil {
-			s.checkSPF(ctx, &sc, d, txtRecord{strings: splitTXT(record), text: record})
+			s.checkSPF(ctx, &sc, d, txtRecord{strings: []string{record}, text: record})
 			return sc
 		}
 	}
