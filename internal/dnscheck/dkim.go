@@ -224,7 +224,7 @@ func dkimAdvice(k *DKIMKey) []Finding {
 		rc.add(SeverityWarning, "dkim.key_short", fmt.Sprintf("The RSA key has %d bits; RFC 8301 §3.2 recommends at least %d.", k.Bits, dkimGoodRSABits),
 			fmt.Sprintf("Generate a %d-bit key, publish it under a new selector and sign with it.", dkimGoodRSABits))
 	}
-	if k.Testing {
+	if k.Testing && !k.Revoked {
 		rc.add(SeverityWarning, "dkim.testing", "t=y: the key is in testing mode, and verifiers may treat its signatures as absent.",
 			"When signing works, publish: "+joinTags(withoutTags(k.Tags, func(t Tag) bool { return t.Name == "t" })))
 	}

@@ -74,6 +74,8 @@ func TestParseDMARC(t *testing.T) {
 	mustContain(t, "mailto fix", fs[0].Fix, "rua=mailto:dmarc@example.com")
 	_, fs = ParseDMARC("v=DMARC1; p=rejcet")
 	mustContain(t, "policy typo fix", fs[0].Fix, "v=DMARC1; p=reject")
+	_, fs = ParseDMARC("v=DMARC1 p=reject; rua=mailto:d@example.com")
+	mustContain(t, "missing separator fix", fs[0].Fix, "v=DMARC1; p=reject; rua=mailto:d@example.com")
 	_, fs = ParseDMARC("v=dmarc1; p=reject")
 	mustContain(t, "version fix", fs[0].Fix, "v=DMARC1; p=reject")
 }

@@ -78,7 +78,7 @@ func looksLikeDMARC(txt string) bool {
 func ParseDMARC(txt string) (*DMARCRecord, []Finding) {
 	var rc RecordCheck
 	if !isDMARCRecord(txt) {
-		rc.add(SeverityError, "dmarc.version", fmt.Sprintf("The record does not start with v=DMARC1 (exactly so, upper case), so receivers ignore it: %q.", txt),
+		rc.add(SeverityError, "dmarc.version", fmt.Sprintf("The record does not start with v=DMARC1 (exactly so, upper case, then \";\"), so receivers ignore it: %q.", txt),
 			"Start the record with v=DMARC1: "+dmarcFixVersion(txt))
 		return nil, rc.Findings
 	}
@@ -86,7 +86,7 @@ func ParseDMARC(txt string) (*DMARCRecord, []Finding) {
 	for _, p := range problems {
 		rc.add(SeverityError, "dmarc.syntax", "Syntax error: "+p+".", "")
 	}
-	r := &DMARCRecord{Tags: tags, Percent: 100, ADKIM: "r", ASPF: "r", FailureOptions: []string{"0"}, ReportFormats: []string{"afrf"}, Interval: 86400}
+	r := &DMARCRecord{Tags: tags, RUA: []DMARCURI{}, RUF: []DMARCURI{}, Percent: 100, ADKIM: "r", ASPF: "r", FailureOptions: []string{"0"}, ReportFormats: []string{"afrf"}, Interval: 86400}
 	invalid := func(t Tag, want string) {
 		rc.add(SeverityError, "dmarc.invalid_value", fmt.Sprintf("%s=%s is not valid (%s), so receivers ignore it.", t.Name, t.Value, want),
 			"Publish: "+joinTags(withoutTags(tags, func(u Tag) bool { return u == t })))
@@ -139,9 +139,9 @@ func ParseDMARC(txt string) (*DMARCRecord, []Finding) {
 				}
 			}
 			if name == "rua" {
-				r.RUA = uris
+				r.RUA = append(r.RUA, uris...)
 			} else {
-				r.RUF = uris
+				r.RUF = append(r.RUF, uris...)
 			}
 		case "adkim", "aspf":
 			m := strings.ToLower(v)

@@ -282,17 +282,22 @@ func replaceAll(rec *SPFRecord, all string) string {
 }
 
 // mergeSPF merges several SPF records into one: their terms, each once,
-// then the first record's all.
+// then the strictest of their all mechanisms (~all when the only one is
+// +all, which no record should have).
 func mergeSPF(records []string) string {
 	parts := []string{"v=spf1"}
 	seen := map[string]bool{}
-	all := ""
+	all, strength := "", 0
 	for _, r := range records {
 		for t := range strings.FieldsSeq(r[6:]) {
 			lt := strings.ToLower(strings.TrimLeft(t, "+-~?"))
 			if lt == "all" {
-				if all == "" {
-					all = t
+				cand, rank := t, strings.Index("?~-", t[:1])+1 // 0 for + or none
+				if rank == 0 {
+					cand, rank = "~all", 2
+				}
+				if rank > strength {
+					all, strength = cand, rank
 				}
 				continue
 			}

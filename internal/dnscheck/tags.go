@@ -2,8 +2,15 @@ package dnscheck
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 )
+
+// missingSep finds, inside a tag value, whitespace followed by what looks
+// like the next tag ("v=DMARC1 p=reject"); base64 padding ("AB==") and
+// values of the form a=b without a space do not match.
+var missingSep = regexp.MustCompile(`[ \t\r\n]+[A-Za-z][A-Za-z0-9_]*[ \t]*=([^=]|$)`)
 
 // Tag is one name=value pair of a tag-list record.
 type Tag struct {
@@ -24,8 +31,8 @@ func parseTags(s string) ([]Tag, []string) {
 	var problems []string
 	seen := map[string]bool{}
 	parts := strings.Split(s, ";")
-	for i, part := range parts {
-		p := strings.Trim(part, " \t\r\n")
+	for i := 0; i < len(parts); i++ {
+		p := strings.Trim(parts[i], " \t\r\n")
 		if p == "" {
 			if i != len(parts)-1 && i != 0 {
 				problems = append(problems, "an empty part between two \";\"")
@@ -35,6 +42,12 @@ func parseTags(s string) ([]Tag, []string) {
 		name, value, ok := strings.Cut(p, "=")
 		name = strings.Trim(name, " \t\r\n")
 		value = strings.Trim(value, " \t\r\n")
+		if m := missingSep.FindStringIndex(value); m != nil {
+			// "v=DMARC1 p=reject": read the rest as the next tag.
+			problems = append(problems, fmt.Sprintf("a \";\" is missing before %q", strings.TrimLeft(value[m[0]:], " \t\r\n")))
+			parts = slices.Insert(parts, i+1, value[m[0]:])
+			value = strings.Trim(value[:m[0]], " \t\r\n")
+		}
 		switch {
 		case !ok:
 			problems = append(problems, fmt.Sprintf("%q has no \"=\" (tags are name=value, separated by \";\")", p))

@@ -22,6 +22,9 @@ func WriteText(w io.Writer, r *Result) error {
 		}
 		fmt.Fprintf(bw, "%s %s: %s\n", statusIcon[c.Status], label, statusWord(c))
 		for _, rec := range c.Records {
+			if c.Kind == KindDKIM {
+				rec = shortenKey(rec)
+			}
 			fmt.Fprintf(bw, "   %s: %s\n", c.Name, rec)
 		}
 		if c.Summary != "" {
@@ -76,4 +79,21 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// shortenKey shortens the p= of a DKIM key record for display: its first
+// 24 characters and its length.
+func shortenKey(rec string) string {
+	i := strings.Index(rec, "p=")
+	if i < 0 {
+		return rec
+	}
+	key, rest, _ := strings.Cut(rec[i+2:], ";")
+	if len(key) <= 40 {
+		return rec
+	}
+	if rest != "" {
+		rest = ";" + rest
+	}
+	return fmt.Sprintf("%sp=%s… (%d characters)%s", rec[:i], key[:24], len(key), rest)
 }
