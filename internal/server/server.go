@@ -41,6 +41,10 @@ type Server struct {
 	// IPs, when set, tells the organization, ASN, country and reverse DNS
 	// name of source IPs.
 	IPs IPData
+	// Reputation, when set, judges the source IP of the source page
+	// (GET /api/v1/sources/{ip}), from the store's history and, when
+	// configured, external services.
+	Reputation Reputation
 	// UI serves the dashboard at every path the API does not claim;
 	// default the dashboard embedded in the binary (package web).
 	UI http.Handler

@@ -292,6 +292,8 @@ func (s *Server) source(w http.ResponseWriter, r *http.Request) {
 		"records":   recs,
 		// partial: only the newest classifyRecords records were read.
 		"partial": read == classifyRecords,
+		// reputation: null without a Reputation (see reputationOf).
+		"reputation": s.reputationOf(ctx, addr.Unmap()),
 	})
 }
 
