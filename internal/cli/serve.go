@@ -38,7 +38,7 @@ With --imap-addr it reads that IMAP mailbox continuously (IDLE when the server
 offers it); each further account gets a loop of its own, and with several
 replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 
-`+accountsHelp)
+`+reputationHelp+accountsHelp)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	data := fs.String("data", "data", "data directory (holds the SQLite database)")
 	db := fs.String("db", "", "database: a SQLite file (default DATA/parse-dmarc.db) or a postgres:// URL")
@@ -47,6 +47,7 @@ replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 	watch := fs.String("watch", "", "a directory to import report files from; they are moved to its processed/ or invalid/ subdirectory")
 	watchEvery := fs.Duration("watch-interval", 30*time.Second, "how often the --watch directory is read")
 	imapf := addIMAPFlags(fs)
+	repf := addReputationFlags(fs)
 	ipdb := fs.String("ipdb", "", "directory of the IP data `make ipdb` installs (default DATA/ipdb)")
 	geoASN := fs.String("geoip-asn", "", "a MaxMind GeoLite2-ASN .mmdb file, used instead of the ip-location-db ASN data")
 	geoCountry := fs.String("geoip-country", "", "a MaxMind GeoLite2-Country or -City .mmdb file, used instead of the ip-location-db country data")
@@ -84,9 +85,15 @@ replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 			return ExitUsage
 		}
 		defer ips.Close()
+		rep, rerr := repf.service(env, st, log)
+		if rerr != nil {
+			fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", rerr)
+			return ExitUsage
+		}
 		metrics := server.NewMetrics(st)
 		srv := &server.Server{
 			IPs:             ips,
+			Reputation:      rep,
 			DisableIMAPTest: *noIMAPTest,
 			Store:           st,
 			Importer:        &ingest.Importer{Store: st, Log: log},
