@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/parse-dmarc/parse-dmarc/internal/analysis"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
+	"github.com/parse-dmarc/parse-dmarc/internal/senders"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
 	"github.com/parse-dmarc/parse-dmarc/web"
 )
@@ -41,6 +43,13 @@ type Server struct {
 	// IPs, when set, tells the organization, ASN, country and reverse DNS
 	// name of source IPs.
 	IPs IPData
+	// Senders, when set, identifies the sending services of sources for
+	// their classification (serve sets the built-in catalogue, merged
+	// with --senders); nil: none is identified.
+	Senders *senders.Catalogue
+	// SPF, when set, tells the classification whether a domain's SPF
+	// record authorizes a source IP.
+	SPF analysis.SPFAuthorizer
 	// Reputation, when set, judges the source IP of the source page
 	// (GET /api/v1/sources/{ip}), from the store's history and, when
 	// configured, external services.

@@ -28,14 +28,20 @@ type IPData interface {
 
 // Limits of classifying sources, which reads their records.
 const (
-	// classifyRecords is how many of a source's newest records its
-	// classification reads: enough to see its patterns, bounded however
-	// much it sends.
+	// classifyRecords is how many of a source's newest records one read
+	// takes: enough to see its patterns, bounded however much it sends.
+	// A classification reads the records of the requested range, and,
+	// when the range is bounded, those of the source's whole history too:
+	// at most twice this.
 	classifyRecords = 2000
 	// maxClassified bounds the sources one listing classifies.
 	maxClassified = 200
 	// sourcePageRecords is how many records the source page lists.
 	sourcePageRecords = 100
+	// maxClassifiedDomains bounds the domains the source page classifies,
+	// those with most of the source's mail; the others are listed with
+	// their statistics and a null classification.
+	maxClassifiedDomains = 20
 )
 
 // sourceView is a source IP with its totals and what is known of it.
@@ -45,15 +51,7 @@ type sourceView struct {
 	LastSeen  string `json:"last_seen"`
 	statistics
 	enrich.Info
-	Classification *classification `json:"classification,omitempty"`
-}
-
-// classification is a source's classification without the fields the
-// source view has already.
-type classification struct {
-	Classification string   `json:"classification"`
-	Confidence     string   `json:"confidence"`
-	Evidence       []string `json:"evidence"`
+	Classification *analysis.HistoryClassification `json:"classification,omitempty"`
 }
 
 // ipDataView says whether IP data is available, and why not.
@@ -98,10 +96,11 @@ func (s *Server) describeSources(ctx context.Context, src []store.SourceTotals, 
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			v := s.sourceView(ctx, x, true)
-			classes, err := s.classify(ctx, x.SourceIP, f, nil)
+			info := s.lookupIP(ctx, x.SourceIP, true)
+			v := sourceViewOf(x, info)
+			classes, err := s.classify(ctx, x.SourceIP, info, f, nil, 1)
 			if len(classes) > 0 {
-				v.Classification = &classes[0].Classification
+				v.Classification = classes[0].Classification
 			}
 			out[i], errs[i] = v, err
 		})
@@ -110,63 +109,108 @@ func (s *Server) describeSources(ctx context.Context, src []store.SourceTotals, 
 	return out, errors.Join(errs...)
 }
 
-// sourceView describes x; reverse adds its reverse DNS name (a network
-// lookup, cached).
-func (s *Server) sourceView(ctx context.Context, x store.SourceTotals, reverse bool) sourceView {
-	v := sourceView{SourceIP: x.SourceIP, FirstSeen: x.FirstSeen.Format("2006-01-02"),
-		LastSeen: x.LastSeen.Format("2006-01-02"), statistics: statsOf(x.Totals)}
-	if addr, err := netip.ParseAddr(x.SourceIP); err == nil && s.IPs != nil {
-		v.Info = s.IPs.Lookup(ctx, addr)
-		if reverse {
-			v.Hostname = s.IPs.Reverse(ctx, addr)
-		}
+// lookupIP tells what is known of ip from IP data; reverse adds its
+// reverse DNS name (a network lookup, cached).
+func (s *Server) lookupIP(ctx context.Context, ip string, reverse bool) enrich.Info {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil || s.IPs == nil {
+		return enrich.Info{}
 	}
-	return v
+	info := s.IPs.Lookup(ctx, addr)
+	if reverse {
+		info.Hostname = s.IPs.Reverse(ctx, addr)
+	}
+	return info
+}
+
+// sourceView describes x; reverse adds its reverse DNS name.
+func (s *Server) sourceView(ctx context.Context, x store.SourceTotals, reverse bool) sourceView {
+	return sourceViewOf(x, s.lookupIP(ctx, x.SourceIP, reverse))
+}
+
+// sourceViewOf describes x with what is known of its IP.
+func sourceViewOf(x store.SourceTotals, info enrich.Info) sourceView {
+	return sourceView{SourceIP: x.SourceIP, FirstSeen: x.FirstSeen.Format("2006-01-02"),
+		LastSeen: x.LastSeen.Format("2006-01-02"), statistics: statsOf(x.Totals), Info: info}
 }
 
 // domainClass is a source's classification for one policy domain.
 type domainClass struct {
-	Domain         string         `json:"domain"`
-	Classification classification `json:"classification"`
-	Statistics     statistics     `json:"statistics"`
+	Domain         string                          `json:"domain"`
+	Classification *analysis.HistoryClassification `json:"classification"`
+	Statistics     statistics                      `json:"statistics"`
 }
 
-// classify judges source ip per policy domain from its newest records in
-// f (the protocol's source classification, as a report's analysis does,
-// over all the reports that name it); each record is passed to each too.
-func (s *Server) classify(ctx context.Context, ip string, f store.AggregateFilter, each func(*store.SourceRecord)) ([]domainClass, error) {
-	accs := map[string]*analysis.Accumulator{}
-	totals := map[string]*store.Totals{}
-	var order []string
+// sourceRead is what one read of a source's records gives, per policy
+// domain in the order first seen: totals and histories.
+type sourceRead struct {
+	order   []string
+	totals  map[string]*store.Totals
+	history map[string]*analysis.SourceHistory
+}
+
+// readSource reads the newest classifyRecords records of source ip in f,
+// passing each to each when it is not nil.
+func (s *Server) readSource(ctx context.Context, ip string, f store.AggregateFilter, each func(*store.SourceRecord)) (*sourceRead, error) {
+	rd := &sourceRead{totals: map[string]*store.Totals{}, history: map[string]*analysis.SourceHistory{}}
+	n := 0
 	err := s.Store.SourceRecords(ctx, ip, f, classifyRecords, func(sr *store.SourceRecord) error {
-		a := accs[sr.Domain]
-		if a == nil {
-			h := &aggregate.Header{Policy: aggregate.PolicyPublished{Domain: sr.Domain, Policy: sr.Policy}}
-			a = analysis.NewAccumulator(h)
-			accs[sr.Domain], totals[sr.Domain] = a, &store.Totals{}
-			order = append(order, sr.Domain)
+		n++
+		d := sr.Domain
+		if rd.totals[d] == nil {
+			rd.totals[d], rd.history[d] = &store.Totals{}, analysis.NewSourceHistory(ip, d)
+			rd.order = append(rd.order, d)
 		}
-		a.Add(&sr.Record)
-		totals[sr.Domain].Add(&sr.Record)
+		rd.totals[d].Add(&sr.Record)
+		rd.history[d].Add(sr.Begin, &sr.Record)
 		if each != nil {
 			each(sr)
 		}
 		return nil
 	})
+	for _, h := range rd.history {
+		h.Partial = n == classifyRecords
+	}
+	return rd, err
+}
+
+// classify judges source ip per policy domain of its records in f, the
+// domain with most of them in f first (the protocol's source
+// classification, analysis.HistoryClassifier): from the source's whole
+// history for the domain, its newest classifyRecords records whatever f's
+// range, with the service its IP data identifies and the domain's SPF
+// verdict. Only the first most domains are classified (each may look up
+// the domain's SPF record); the rest have their statistics only. Each
+// record of f is passed to each too.
+func (s *Server) classify(ctx context.Context, ip string, info enrich.Info, f store.AggregateFilter, each func(*store.SourceRecord), most int) ([]domainClass, error) {
+	inRange, err := s.readSource(ctx, ip, f, each)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]domainClass, 0, len(order))
-	for _, d := range order {
-		for _, c := range accs[d].Sources() {
-			t := totals[d]
-			t.UniqueSources = 1
-			out = append(out, domainClass{Domain: d, Statistics: statsOf(*t),
-				Classification: classification{c.Classification, c.Confidence, c.Evidence}})
+	history := inRange
+	if !f.Since.IsZero() || !f.Until.IsZero() {
+		if history, err = s.readSource(ctx, ip, store.AggregateFilter{Domain: f.Domain}, nil); err != nil {
+			return nil, err
 		}
+	}
+	out := make([]domainClass, 0, len(inRange.order))
+	for _, d := range inRange.order {
+		t := inRange.totals[d]
+		t.UniqueSources = 1
+		out = append(out, domainClass{Domain: d, Statistics: statsOf(*t)})
 	}
 	// The domain with the most of the source's mail first.
 	slices.SortStableFunc(out, func(a, b domainClass) int { return cmp.Compare(b.Statistics.Messages, a.Statistics.Messages) })
+	c := &analysis.HistoryClassifier{Senders: s.Senders, SPF: s.SPF}
+	ipInfo := analysis.IPInfo{PTR: info.Hostname, ASN: info.ASN, ASOrg: info.Org}
+	for i := range out[:min(most, len(out))] {
+		h := history.history[out[i].Domain]
+		if h == nil { // all in the range is older than the newest records read
+			h = inRange.history[out[i].Domain]
+		}
+		hc := c.Classify(ctx, h, ipInfo)
+		out[i].Classification = &hc
+	}
 	return out, nil
 }
 
@@ -219,6 +263,7 @@ func (s *Server) source(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	info := s.lookupIP(ctx, ip, true)
 	var recs []sourceRecordView
 	var total store.Totals
 	read := 0
@@ -227,7 +272,7 @@ func (s *Server) source(w http.ResponseWriter, r *http.Request) {
 	seenReport := map[int64]bool{}
 	days := map[string]*store.Totals{}
 	var dayOrder []string
-	classes, err := s.classify(ctx, ip, f, func(sr *store.SourceRecord) {
+	classes, err := s.classify(ctx, ip, info, f, func(sr *store.SourceRecord) {
 		rec := &sr.Record
 		read++
 		total.Add(rec)
@@ -257,7 +302,7 @@ func (s *Server) source(w http.ResponseWriter, r *http.Request) {
 				SPF: rec.PolicyEvaluated.SPF, HeaderFrom: rec.Identifiers.HeaderFrom,
 				EnvelopeFrom: rec.Identifiers.EnvelopeFrom, Auth: authSummary(rec)})
 		}
-	})
+	}, maxClassifiedDomains)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
@@ -284,7 +329,7 @@ func (s *Server) source(w http.ResponseWriter, r *http.Request) {
 		timeline = append(timeline, point{dayOrder[i], statsOf(*days[dayOrder[i]])})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"source":    s.sourceView(ctx, st, true),
+		"source":    sourceViewOf(st, info),
 		"ip_data":   s.ipData(),
 		"domains":   classes,
 		"reporters": rep,
