@@ -16,6 +16,7 @@ import (
 	"github.com/parse-dmarc/parse-dmarc/internal/dirsource"
 	"github.com/parse-dmarc/parse-dmarc/internal/enrich"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
+	"github.com/parse-dmarc/parse-dmarc/internal/senders"
 	"github.com/parse-dmarc/parse-dmarc/internal/server"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
 	"github.com/parse-dmarc/parse-dmarc/internal/version"
@@ -52,6 +53,7 @@ replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 	geoASN := fs.String("geoip-asn", "", "a MaxMind GeoLite2-ASN .mmdb file, used instead of the ip-location-db ASN data")
 	geoCountry := fs.String("geoip-country", "", "a MaxMind GeoLite2-Country or -City .mmdb file, used instead of the ip-location-db country data")
 	noIMAPTest := fs.Bool("disable-imap-test", false, "refuse the setup guide's IMAP connection test (POST /api/v1/imap/test), which makes the server connect where a signed-in user says")
+	sendersFile := fs.String("senders", "", "a JSON file of sending services that extends or overrides the built-in catalogue the source classification identifies services by, merged by id (README: Sending services)")
 	rdns := fs.Bool("reverse-dns", true, "look up the reverse DNS names of source IPs shown in the dashboard (false: no DNS queries about them)")
 	imapEvery := fs.Duration("imap-interval", 5*time.Minute, "how often the mailbox is read (IDLE brings new mail sooner when the server offers it)")
 	if code, ok := parseFlags(fs, &env, args); !ok {
@@ -75,6 +77,11 @@ replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
 		return ExitUsage
 	}
+	catalogue, err := senders.Load(*sendersFile)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
+		return ExitUsage
+	}
 	return withStore(ctx, env, *db, func(st store.Store) int {
 		if *ipdb == "" {
 			*ipdb = filepath.Join(*data, "ipdb")
@@ -93,6 +100,7 @@ replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 		metrics := server.NewMetrics(st)
 		srv := &server.Server{
 			IPs:             ips,
+			Senders:         catalogue,
 			Reputation:      rep,
 			DisableIMAPTest: *noIMAPTest,
 			Store:           st,
