@@ -70,27 +70,12 @@ func ParseBIMI(txt string) (*BIMIRecord, []Finding) {
 // for domains whose DMARC policy is at enforcement.
 func (s *session) checkBIMI(ctx context.Context, domain string, dmarc *DMARCCheck) BIMICheck {
 	c := BIMICheck{RecordCheck: RecordCheck{Kind: KindBIMI, Name: "default._bimi." + domain}}
-	recs, a := s.txt(ctx, c.Name)
-	for _, r := range recs {
-		if versionIs(r.text, "BIMI1") {
-			c.Records = append(c.Records, r.text)
-		}
-	}
-	switch {
-	case a.err != nil:
-		c.lookupFailed(c.Name, a.err)
-		c.finish(false)
-		return c
-	case len(c.Records) == 0:
-		c.add(SeverityInfo, "bimi.missing", "No BIMI record: mailbox providers show no brand logo next to your mail.", "")
-		c.finish(false)
-		return c
-	case len(c.Records) > 1:
-		c.add(SeverityError, "bimi.multiple", fmt.Sprintf("%d BIMI records at %s: receivers use none.", len(c.Records), c.Name), "Keep one record.")
-		c.finish(true)
+	missing := Finding{SeverityInfo, "bimi.missing", "No BIMI record: mailbox providers show no brand logo next to your mail.", ""}
+	txt, ok := s.versionRecord(ctx, &c.RecordCheck, "BIMI1", missing, "receivers use none")
+	if !ok {
 		return c
 	}
-	rec, findings := ParseBIMI(c.Records[0])
+	rec, findings := ParseBIMI(txt)
 	c.Record = rec
 	c.Findings = append(c.Findings, findings...)
 	if rec != nil && !rec.Declined {

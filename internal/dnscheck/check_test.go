@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/golden"
 )
@@ -144,6 +146,15 @@ func TestCheckLimits(t *testing.T) {
 	if err != nil || r.Status != StatusError || r.DMARC.Findings[0].Code != "dns.lookup_failed" {
 		t.Errorf("dead server: %v %+v", err, r)
 	}
+	// A whole check past its time limit: lookups fail as findings.
+	hung, _ := newChecker(t, "")
+	hung.Servers = []string{deadServer(t)}
+	hung.CheckTimeout = 300e6
+	start := time.Now()
+	r, err = hung.Check(ctx, "good.example", Options{})
+	if err != nil || r.Status != StatusError || time.Since(start) > 3*time.Second || !strings.Contains(r.SPF.Findings[0].Message, "timeout") && !strings.Contains(r.SPF.Findings[0].Message, "deadline") {
+		t.Errorf("check timeout: %v after %v, %+v", err, time.Since(start), r.SPF.Findings)
+	}
 	// resolv.conf gives the servers when none are set.
 	conf := filepath.Join(t.TempDir(), "resolv.conf")
 	os.WriteFile(conf, []byte("nameserver 127.0.0.1\nnameserver ::1\n"), 0o644)
@@ -230,4 +241,15 @@ func TestParseBIMI(t *testing.T) {
 		}
 		wantCodes(t, tc.txt, fs, tc.codes...)
 	}
+}
+
+// deadServer returns the address of a UDP socket on loopback that never
+// answers.
+func deadServer(t *testing.T) string {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	return pc.LocalAddr().String()
 }

@@ -16,10 +16,11 @@ import (
 
 // Defaults of a Checker's zero fields.
 const (
-	DefaultTimeout     = 5 * time.Second  // one DNS query attempt
-	DefaultHTTPTimeout = 20 * time.Second // the MTA-STS policy fetch
-	DefaultMaxQueries  = 300              // DNS questions per check
-	DefaultResolvConf  = "/etc/resolv.conf"
+	DefaultTimeout      = 5 * time.Second  // one DNS query attempt
+	DefaultHTTPTimeout  = 20 * time.Second // the MTA-STS policy fetch
+	DefaultMaxQueries   = 300              // DNS questions per check
+	DefaultCheckTimeout = 2 * time.Minute  // a whole Check
+	DefaultResolvConf   = "/etc/resolv.conf"
 )
 
 // Checker checks a domain's records. The zero value uses the servers of
@@ -43,6 +44,9 @@ type Checker struct {
 	// CheckSPFRecord (DefaultMaxQueries when zero); past it, lookups fail
 	// with ErrQueryBudget.
 	MaxQueries int
+	// CheckTimeout bounds a whole Check (DefaultCheckTimeout when zero):
+	// lookups still unanswered then fail, as findings.
+	CheckTimeout time.Duration
 }
 
 // Options say what to check besides the records found by name alone.
@@ -96,6 +100,13 @@ func (c *Checker) Check(ctx context.Context, domain string, opts Options) (*Resu
 	if err != nil {
 		return nil, err
 	}
+	parent := ctx
+	timeout := c.CheckTimeout
+	if timeout <= 0 {
+		timeout = DefaultCheckTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	r := &Result{Domain: d}
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -109,7 +120,7 @@ func (c *Checker) Check(ctx context.Context, domain string, opts Options) (*Resu
 		r.TLSRPT = s.checkTLSRPT(ctx, d, r.MTASTS.Status != StatusMissing)
 	})
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	if err := parent.Err(); err != nil {
 		return nil, err
 	}
 	r.Status = overall(r.Checks())
@@ -167,4 +178,30 @@ func OrgDomain(domain string) string {
 		return domain
 	}
 	return org
+}
+
+// versionRecord reads the one record at rc.Name whose first tag is
+// v=version, as MTA-STS, TLS-RPT and BIMI records are found among other
+// TXT records. When the lookup fails, finds none (missing is then added)
+// or finds several (which each of those specifications treats as none),
+// it finishes rc and returns false.
+func (s *session) versionRecord(ctx context.Context, rc *RecordCheck, version string, missing Finding, multiple string) (string, bool) {
+	recs, a := s.txt(ctx, rc.Name)
+	for _, r := range recs {
+		if versionIs(r.text, version) {
+			rc.Records = append(rc.Records, r.text)
+		}
+	}
+	switch {
+	case a.err != nil:
+		rc.lookupFailed(rc.Name, a.err)
+	case len(rc.Records) == 0:
+		rc.Findings = append(rc.Findings, missing)
+	case len(rc.Records) > 1:
+		rc.add(SeverityError, strings.ReplaceAll(string(rc.Kind), "-", "")+".multiple", fmt.Sprintf("%d %s records at %s: %s.", len(rc.Records), kindLabel[rc.Kind], rc.Name, multiple), "Keep one record.")
+	default:
+		return rc.Records[0], true
+	}
+	rc.finish(len(rc.Records) > 0)
+	return "", false
 }

@@ -160,28 +160,13 @@ func mxMatches(pattern, host string) bool {
 // checkMTASTS checks the _mta-sts record and the policy it announces.
 func (s *session) checkMTASTS(ctx context.Context, domain string) MTASTSCheck {
 	c := MTASTSCheck{RecordCheck: RecordCheck{Kind: KindMTASTS, Name: "_mta-sts." + domain}}
-	recs, a := s.txt(ctx, c.Name)
-	for _, r := range recs {
-		if versionIs(r.text, "STSv1") {
-			c.Records = append(c.Records, r.text)
-		}
-	}
-	switch {
-	case a.err != nil:
-		c.lookupFailed(c.Name, a.err)
-		c.finish(false)
-		return c
-	case len(c.Records) == 0:
-		c.add(SeverityInfo, "mtasts.missing", "No MTA-STS policy: senders deliver to you over TLS only when it happens to work, without checking your servers' certificates.",
-			fmt.Sprintf("To require TLS, serve a policy at https://mta-sts.%s/.well-known/mta-sts.txt and publish a TXT record at %s: v=STSv1; id=20260101T000000 (RFC 8461).", domain, c.Name))
-		c.finish(false)
-		return c
-	case len(c.Records) > 1:
-		c.add(SeverityError, "mtasts.multiple", fmt.Sprintf("%d MTA-STS records at %s: senders then assume there is no policy (RFC 8461 §3.1).", len(c.Records), c.Name), "Keep one record.")
-		c.finish(true)
+	missing := Finding{SeverityInfo, "mtasts.missing", "No MTA-STS policy: senders deliver to you over TLS only when it happens to work, without checking your servers' certificates.",
+		fmt.Sprintf("To require TLS, serve a policy at https://mta-sts.%s/.well-known/mta-sts.txt and publish a TXT record at %s: v=STSv1; id=20260101T000000 (RFC 8461).", domain, c.Name)}
+	txt, ok := s.versionRecord(ctx, &c.RecordCheck, "STSv1", missing, "senders then assume there is no policy (RFC 8461 §3.1)")
+	if !ok {
 		return c
 	}
-	rec, findings := ParseMTASTSRecord(c.Records[0])
+	rec, findings := ParseMTASTSRecord(txt)
 	c.Record = rec
 	c.Findings = append(c.Findings, findings...)
 	c.PolicyURL = "https://mta-sts." + domain + "/.well-known/mta-sts.txt"

@@ -62,31 +62,16 @@ func ParseTLSRPT(txt string) (*TLSRPTRecord, []Finding) {
 // domain has an MTA-STS policy, whose failures it reports.
 func (s *session) checkTLSRPT(ctx context.Context, domain string, hasMTASTS bool) TLSRPTCheck {
 	c := TLSRPTCheck{RecordCheck: RecordCheck{Kind: KindTLSRPT, Name: "_smtp._tls." + domain}}
-	recs, a := s.txt(ctx, c.Name)
-	for _, r := range recs {
-		if versionIs(r.text, "TLSRPTv1") {
-			c.Records = append(c.Records, r.text)
-		}
+	sev, msg := SeverityInfo, "No TLS-RPT record: senders do not report the TLS failures of mail to you."
+	if hasMTASTS {
+		sev, msg = SeverityWarning, "No TLS-RPT record: you have an MTA-STS policy but will not hear when senders fail to deliver under it."
 	}
-	switch {
-	case a.err != nil:
-		c.lookupFailed(c.Name, a.err)
-		c.finish(false)
-		return c
-	case len(c.Records) == 0:
-		sev, msg := SeverityInfo, "No TLS-RPT record: senders do not report the TLS failures of mail to you."
-		if hasMTASTS {
-			sev, msg = SeverityWarning, "No TLS-RPT record: you have an MTA-STS policy but will not hear when senders fail to deliver under it."
-		}
-		c.add(sev, "tlsrpt.missing", msg, fmt.Sprintf("Publish a TXT record at %s: v=TLSRPTv1; rua=mailto:tls-reports@%s", c.Name, domain))
-		c.finish(false)
-		return c
-	case len(c.Records) > 1:
-		c.add(SeverityError, "tlsrpt.multiple", fmt.Sprintf("%d TLS-RPT records at %s: senders then send no reports (RFC 8460 §3).", len(c.Records), c.Name), "Keep one record.")
-		c.finish(true)
+	missing := Finding{sev, "tlsrpt.missing", msg, fmt.Sprintf("Publish a TXT record at %s: v=TLSRPTv1; rua=mailto:tls-reports@%s", c.Name, domain)}
+	txt, ok := s.versionRecord(ctx, &c.RecordCheck, "TLSRPTv1", missing, "senders then send no reports (RFC 8460 §3)")
+	if !ok {
 		return c
 	}
-	rec, findings := ParseTLSRPT(c.Records[0])
+	rec, findings := ParseTLSRPT(txt)
 	c.Record = rec
 	c.Findings = append(c.Findings, findings...)
 	if rec != nil && len(rec.RUA) > 0 {
