@@ -432,7 +432,11 @@ func (w *spfWalker) void(prefix string, t SPFTerm, target string, answers ...ans
 		}
 	}
 	w.voids++
-	w.c.add(SeverityWarning, "spf.void_lookup", fmt.Sprintf("%s%s: %s has no %s records; lookups that find nothing count against a limit of %d.", prefix, t.Text, target, map[string]string{"a": "address", "mx": "MX", "exists": "A"}[t.Name], SPFVoidLimit),
+	what := "has no " + map[string]string{"a": "address", "mx": "MX", "exists": "A"}[t.Name] + " records"
+	if answers[0].rcode == dns.RcodeNameError {
+		what = "does not exist (NXDOMAIN)"
+	}
+	w.c.add(SeverityWarning, "spf.void_lookup", fmt.Sprintf("%s%s: %s %s; lookups that find nothing count against a limit of %d.", prefix, t.Text, target, what, SPFVoidLimit),
 		"Remove "+t.Text+" if it names a server you no longer use.")
 }
 

@@ -143,6 +143,9 @@ func TestCheckSPF(t *testing.T) {
 	got = s.checkSPFDomain(ctx, "near.example")
 	mustContain(t, "near message", finding(t, got.Findings, "spf.lookups_near_limit").Message, "approaching", "(10/10)")
 
+	got = s.checkSPFDomain(ctx, "void.example")
+	mustContain(t, "void NXDOMAIN", got.Findings[0].Message, "gone1.void.example does not exist (NXDOMAIN)")
+	mustContain(t, "void NODATA", got.Findings[1].Message, "gone2.void.example has no MX records")
 	got = s.checkSPFDomain(ctx, "multi.example")
 	mustContain(t, "merge fix", got.Findings[0].Fix, "v=spf1 ip4:192.0.2.1 include:s4.many.example -all")
 	got = s.checkSPFDomain(ctx, "split.example")
