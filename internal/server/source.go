@@ -38,9 +38,9 @@ const (
 	maxClassified = 200
 	// sourcePageRecords is how many records the source page lists.
 	sourcePageRecords = 100
-	// maxClassifiedDomains bounds the domains the source page classifies,
-	// those with most of the source's mail; the others are listed with
-	// their statistics and a null classification.
+	// maxClassifiedDomains bounds the domains whose SPF record the source
+	// page consults (a DNS lookup each), those with most of the source's
+	// mail; the others are classified without it.
 	maxClassifiedDomains = 20
 )
 
@@ -179,9 +179,8 @@ func (s *Server) readSource(ctx context.Context, ip string, f store.AggregateFil
 // classification, analysis.HistoryClassifier): from the source's whole
 // history for the domain, its newest classifyRecords records whatever f's
 // range, with the service its IP data identifies and the domain's SPF
-// verdict. Only the first most domains are classified (each may look up
-// the domain's SPF record); the rest have their statistics only. Each
-// record of f is passed to each too.
+// verdict, which is asked for the first most domains only (a DNS lookup
+// each). Each record of f is passed to each too.
 func (s *Server) classify(ctx context.Context, ip string, info enrich.Info, f store.AggregateFilter, each func(*store.SourceRecord), most int) ([]domainClass, error) {
 	inRange, err := s.readSource(ctx, ip, f, each)
 	if err != nil {
@@ -201,9 +200,14 @@ func (s *Server) classify(ctx context.Context, ip string, info enrich.Info, f st
 	}
 	// The domain with the most of the source's mail first.
 	slices.SortStableFunc(out, func(a, b domainClass) int { return cmp.Compare(b.Statistics.Messages, a.Statistics.Messages) })
-	c := &analysis.HistoryClassifier{Senders: s.Senders, SPF: s.SPF}
+	withSPF := &analysis.HistoryClassifier{Senders: s.Senders, SPF: s.SPF}
+	without := &analysis.HistoryClassifier{Senders: s.Senders}
 	ipInfo := analysis.IPInfo{PTR: info.Hostname, ASN: info.ASN, ASOrg: info.Org}
-	for i := range out[:min(most, len(out))] {
+	for i := range out {
+		c := withSPF
+		if i >= most {
+			c = without
+		}
 		h := history.history[out[i].Domain]
 		if h == nil { // all in the range is older than the newest records read
 			h = inRange.history[out[i].Domain]

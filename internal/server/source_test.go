@@ -14,6 +14,7 @@ import (
 	"github.com/parse-dmarc/parse-dmarc/internal/enrich"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/senders"
+	"github.com/parse-dmarc/parse-dmarc/internal/store"
 )
 
 // The sources of the classification test: a Google Workspace server of
@@ -270,4 +271,34 @@ func serviceIDOf(c sourceClassification) string {
 		return ""
 	}
 	return c.Service.ID
+}
+
+// TestClassifyBoundsSPF: every domain of a source is classified, the
+// domain's SPF record asked for the first most only.
+func TestClassifyBoundsSPF(t *testing.T) {
+	t.Parallel()
+	st := openTestStore(t)
+	spf := spfTable{"example.com " + googleIP: true, "example.org " + googleIP: true}
+	s := &Server{Store: st, Importer: &ingest.Importer{Store: st}, SPF: spf}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
+	org := bytes.ReplaceAll(classifyReport(day, []testRecord{{googleIP, 5, "pass", "pass", "example.com", "pass", "example.com", "pass"}}),
+		[]byte("example.com"), []byte("example.org"))
+	upload(t, ts.URL, map[string][]byte{
+		"com.xml": classifyReport(day, []testRecord{{googleIP, 50, "pass", "pass", "example.com", "pass", "example.com", "pass"}}),
+		"org.xml": org,
+	})
+	out, err := s.classify(t.Context(), googleIP, enrich.Info{}, store.AggregateFilter{}, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 2 || out[0].Domain != "example.com" || out[1].Domain != "example.org" {
+		t.Fatalf("domains %+v", out)
+	}
+	for i, d := range out {
+		if c := d.Classification; c == nil || c.Classification != "legitimate" || (c.SPFAuthorized != nil) != (i == 0) {
+			t.Errorf("%s: %+v", d.Domain, c)
+		}
+	}
 }
