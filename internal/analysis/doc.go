@@ -25,6 +25,13 @@
 // a subdomain of it. The receiver's aligned verdicts stay authoritative for
 // pass and fail.
 //
+// HistoryClassifier classifies a source from its history across reports
+// instead (a SourceHistory the caller fills from the store): the same
+// per-record patterns, plus its pass rate and activity over time, the
+// sending service it is (package senders) and, through an SPFAuthorizer
+// the caller may give, whether the domain's published SPF record
+// authorizes it; that interface is the package's only way to DNS.
+//
 // Beside the per-report analysis, ComputeScore turns the message totals of
 // a domain over a period into its compliance health score (roadmap 1.3): a
 // score 0-100 with grade, colour zone, confidence and a breakdown with
