@@ -128,6 +128,7 @@ func temperror(format string, args ...any) *errResult {
 
 // checkHost is check_host() for domain (§4).
 func (e *spfEval) checkHost(ctx context.Context, domain string) SPFResult {
+	domain = strings.ToLower(domain)
 	if !validDomain(domain) {
 		return SPFResult{Result: SPFNone, Reason: fmt.Sprintf("%q is not a valid domain name (§4.3)", domain)}
 	}

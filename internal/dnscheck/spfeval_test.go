@@ -50,6 +50,7 @@ d9.deep.example.         TXT "v=spf1 include:d10.deep.example -all"
 d10.deep.example.        TXT "v=spf1 include:d11.deep.example -all"
 d11.deep.example.        TXT "v=spf1 ip4:192.0.2.1 -all"
 ten.example.             TXT "v=spf1 include:d2.deep.example -all"
+upper.example.           TXT "v=spf1 include:_INC.E1.Example -all"
 `
 
 func TestEvaluateSPF(t *testing.T) {
@@ -93,6 +94,7 @@ func TestEvaluateSPF(t *testing.T) {
 		{"192.0.2.1", "deep.example", "", SPFPermError, "", 11, 0},
 		{"192.0.2.1", "ten.example", "", SPFPass, "include:d2.deep.example", 10, 0},
 		{"192.0.2.1", "not-a-domain", "", SPFNone, "", 0, 0},
+		{"203.0.113.200", "UPPER.example", "", SPFPass, "include:_INC.E1.Example", 1, 0},
 	}
 	for _, tc := range tests {
 		r, err := c.EvaluateSPF(ctx, netip.MustParseAddr(tc.ip), tc.domain, tc.sender)
