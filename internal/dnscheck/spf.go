@@ -375,6 +375,9 @@ type spfWalker struct {
 func (w *spfWalker) walk(ctx context.Context, node *SPFNode, rec *SPFRecord) {
 	prefix := nodePrefix(node)
 	for _, t := range rec.Terms {
+		if t.Name == "all" && !t.Modifier {
+			break // all always matches: the terms after it are never evaluated
+		}
 		if !spfLookupTerms[t.Name] || t.Modifier != (t.Name == "redirect") || t.Modifier && rec.hasAll() {
 			continue
 		}

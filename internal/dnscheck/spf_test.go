@@ -53,7 +53,7 @@ split.example.          TXT "v=spf1 include:s4.many.example" "ip4:192.0.2.1 -all
 neutral.example.        TXT "v=spf1 ip4:192.0.2.1 ?all"
 noall.example.          TXT "v=spf1 ip4:192.0.2.1"
 ptr.example.            TXT "v=spf1 ptr -all"
-afterall.example.       TXT "v=spf1 -all ip4:192.0.2.1 redirect=ok.example"
+afterall.example.       TXT "v=spf1 -all include:s4.many.example redirect=ok.example"
 dup.example.            TXT "v=spf1 include:s4.many.example include:s4.many.example -all"
 macro.example.          TXT "v=spf1 include:%{ir}._spf.macro.example exists:%{l}._u.macro.example -all"
 deep.example.           TXT "v=spf1 include:d1.deep.example -all"
