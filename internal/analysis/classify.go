@@ -235,6 +235,12 @@ func (s *source) evidence(j judgement) []string {
 	for _, r := range s.reasons.list() {
 		ev = append(ev, "policy override reason: "+r)
 	}
+	return s.appendFactLines(ev)
+}
+
+// appendFactLines appends to ev a line for each authentication fact kept,
+// DKIM then SPF results.
+func (s *source) appendFactLines(ev []string) []string {
 	for _, l := range [...]struct {
 		kind string
 		f    *facts[authFact]

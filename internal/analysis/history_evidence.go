@@ -52,15 +52,7 @@ func (k *historyCase) evidence(out HistoryClassification) []string {
 	for _, r := range s.reasons.list() {
 		ev = append(ev, "Policy override reason: "+r)
 	}
-	for _, l := range [...]struct {
-		kind string
-		f    *facts[authFact]
-	}{{"DKIM", &s.dkimPass}, {"DKIM", &s.brokenSig}, {"DKIM", &s.dkimFail}, {"SPF", &s.spfPass}, {"SPF", &s.spfFail}} {
-		for _, f := range l.f.list() {
-			ev = append(ev, s.factLine(l.kind, f))
-		}
-	}
-	return ev
+	return s.appendFactLines(ev)
 }
 
 // passLine says how much of the source's mail passed DMARC, and since
