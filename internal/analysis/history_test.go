@@ -305,3 +305,23 @@ func TestHistoryFacts(t *testing.T) {
 		t.Errorf("evidence %v, messages %d, days %d", got.Evidence, h.Messages(), h.ActiveDays())
 	}
 }
+
+// BenchmarkHistoryClassify: a source's history of classifyRecords (2,000)
+// records, then its classification with service identification.
+func BenchmarkHistoryClassify(b *testing.B) {
+	cat, err := senders.Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	const ip = "167.89.100.10"
+	recs := []*aggregate.Record{own(ip, 10), viaESP(ip, 3, "none"), spoofed(ip, 1, "reject"), forwarded(ip, 2)}
+	c := &analysis.HistoryClassifier{Senders: cat, SPF: fakeSPF{}, Now: func() time.Time { return now }}
+	info := analysis.IPInfo{PTR: "o1.ptr2625.sendgrid.net", ASN: 11377}
+	for b.Loop() {
+		h := analysis.NewSourceHistory(ip, "example.com")
+		for i := range 2000 {
+			h.Add(day(i/20), recs[i%len(recs)])
+		}
+		c.Classify(context.Background(), h, info)
+	}
+}
