@@ -203,7 +203,7 @@ func (k *historyCase) rules() HistoryClassification {
 		return HistoryClassification{Classification: ClassForwarding, Confidence: conf}
 	case relay:
 		return HistoryClassification{Classification: ClassForwarding, Confidence: ConfidenceMedium}
-	case sending:
+	case sending && s.fail.messages > 0:
 		out := HistoryClassification{Classification: ClassUnknown, Confidence: ConfidenceMedium, Misconfigured: true, Fix: k.serviceFix(owned)}
 		switch {
 		case owned:
@@ -212,7 +212,7 @@ func (k *historyCase) rules() HistoryClassification {
 			out.Classification, out.Confidence = ClassLegitimate, ConfidenceLow
 		}
 		return out
-	case owned:
+	case owned && s.fail.messages > 0:
 		return HistoryClassification{Classification: ClassLegitimate, Confidence: choose(k.j.class == ClassSuspicious, ConfidenceLow, ConfidenceMedium),
 			Misconfigured: true, Fix: fmt.Sprintf("Sign this server's mail with DKIM for %s, or send it with a MAIL FROM address under %s so that SPF aligns.", k.h.domain, k.h.domain)}
 	case k.j.class == ClassSuspicious:

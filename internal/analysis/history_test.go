@@ -201,6 +201,13 @@ func TestHistoryClassification(t *testing.T) {
 			absent:   []string{"SPF record"},
 		},
 		{
+			name: "no verdicts from a known service the domain's SPF authorizes",
+			recs: []spread{{rec(ip, 4, "", "", "none", spf("example.com", "pass")), 3, 0}},
+			ip:   sendgrid, spf: authorized,
+			class: analysis.ClassUnknown, conf: analysis.ConfidenceLow, service: "sendgrid",
+			evidence: []string{"No DMARC verdict for its 12 messages: policy_evaluated has neither pass nor fail"},
+		},
+		{
 			name:  "no messages",
 			recs:  []spread{{own(ip, 0), 1, 0}},
 			class: analysis.ClassUnknown, conf: analysis.ConfidenceLow,
