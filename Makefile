@@ -54,6 +54,7 @@ bench:
 	$(GO) run ./cmd/parsebench
 	$(GO) run ./cmd/storebench
 	$(GO) run ./cmd/apibench
+	$(GO) run ./cmd/anomalyeval
 
 # Each fuzz target for FUZZTIME (default 10m).
 FUZZTIME ?= 10m
