@@ -27,7 +27,9 @@
 //     TXT string holds 255 bytes; over 450 bytes, or an answer over 512,
 //     risks UDP truncation, §3.4); +all, ?all, no all, ptr, terms after all.
 //     EvaluateSPF runs check_host() (§4) for an IP, and CheckSPFRecord
-//     checks a record before it is published.
+//     checks a record before it is published. SPFAuthorizer caches
+//     EvaluateSPF's verdicts per domain and IP for the classification of
+//     sources.
 //   - DKIM (RFC 6376 §3.6.1, RFC 8463, RFC 8301): the key at
 //     <selector>._domainkey.<domain> of each selector given (selectors
 //     cannot be discovered): v=DKIM1, k=, the RSA key size read from the
