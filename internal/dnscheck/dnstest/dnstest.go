@@ -29,6 +29,8 @@ type Server struct {
 	// Addr is the host:port the server listens on, for UDP and TCP alike.
 	Addr string
 
+	servers []*dns.Server
+
 	mu      sync.Mutex
 	rrs     map[string][]dns.RR // by lower-case owner name
 	names   map[string]bool     // owner names and their ancestors (empty non-terminals)
@@ -48,9 +50,26 @@ type Query struct {
 // test ends.
 func NewServer(t testing.TB, zone string) *Server {
 	t.Helper()
+	s, err := Start(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a server answering from zone, as NewServer does, for
+// programs other than tests (cmd/dnstestd serves the dashboard's browser
+// tests). Close stops it.
+func Start(zone string) (*Server, error) {
 	s := &Server{rrs: map[string][]dns.RR{}, names: map[string]bool{}, fail: map[string]bool{}}
-	s.Add(t, zone)
-	udp, tcp := listen(t)
+	if err := s.AddZone(zone); err != nil {
+		return nil, err
+	}
+	udp, tcp, err := listen()
+	if err != nil {
+		return nil, err
+	}
 	s.Addr = udp.LocalAddr().String()
 	for _, srv := range []*dns.Server{
 		{PacketConn: udp, Handler: dns.HandlerFunc(s.serve)},
@@ -60,34 +79,47 @@ func NewServer(t testing.TB, zone string) *Server {
 		srv.NotifyStartedFunc = func() { close(started) }
 		go srv.ActivateAndServe()
 		<-started
-		t.Cleanup(func() { srv.Shutdown() })
+		s.servers = append(s.servers, srv)
 	}
-	return s
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() {
+	for _, srv := range s.servers {
+		srv.Shutdown()
+	}
 }
 
 // listen opens a UDP and a TCP socket on the same loopback port.
-func listen(t testing.TB) (net.PacketConn, net.Listener) {
-	t.Helper()
+func listen() (net.PacketConn, net.Listener, error) {
 	var lastErr error
 	for range 20 {
 		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatal(err)
+			return nil, nil, fmt.Errorf("dnstest: %w", err)
 		}
 		ln, err := net.Listen("tcp", pc.LocalAddr().String())
 		if err == nil {
-			return pc, ln
+			return pc, ln, nil
 		}
 		lastErr = err
 		pc.Close()
 	}
-	t.Fatalf("dnstest: no port free for both UDP and TCP: %v", lastErr)
-	return nil, nil
+	return nil, nil, fmt.Errorf("dnstest: no port free for both UDP and TCP: %w", lastErr)
 }
 
 // Add adds the records of zone to the server's data.
 func (s *Server) Add(t testing.TB, zone string) {
 	t.Helper()
+	if err := s.AddZone(zone); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// AddZone adds the records of zone to the server's data, or fails for
+// zone text that does not parse (the records before the error are added).
+func (s *Server) AddZone(zone string) error {
 	zp := dns.NewZoneParser(strings.NewReader("$TTL 300\n"+zone), ".", "zone")
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -105,8 +137,9 @@ func (s *Server) Add(t testing.TB, zone string) {
 		}
 	}
 	if err := zp.Err(); err != nil {
-		t.Fatalf("dnstest: zone: %v", err)
+		return fmt.Errorf("dnstest: zone: %w", err)
 	}
+	return nil
 }
 
 // Fail makes the server answer SERVFAIL for name.

@@ -87,3 +87,30 @@ big        IN TXT  "`+long+`" "`+long+`" "`+long+`"
 		t.Errorf("%d TCP queries, want 1", tcp)
 	}
 }
+
+// TestStart: a server started outside a test answers, takes records added
+// later, refuses zone text that does not parse, and stops on Close.
+func TestStart(t *testing.T) {
+	s, err := Start(`example.com. TXT "one"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddZone(`example.com. TXT "two"`); err != nil {
+		t.Fatal(err)
+	}
+	if r := ask(t, s, "udp", "example.com", dns.TypeTXT, 0); len(r.Answer) != 2 {
+		t.Errorf("answers %v", r.Answer)
+	}
+	if err := s.AddZone(`example.com. TXT`); err == nil {
+		t.Error("bad zone text accepted")
+	}
+	s.Close()
+	m := new(dns.Msg)
+	m.SetQuestion("example.com.", dns.TypeTXT)
+	if _, _, err := (&dns.Client{Net: "tcp", Timeout: time.Second}).Exchange(m, s.Addr); err == nil {
+		t.Error("answers after Close")
+	}
+	if _, err := Start(`example.com. TXT`); err == nil {
+		t.Error("Start with bad zone text")
+	}
+}
