@@ -217,51 +217,6 @@ func readDays(ctx context.Context, run rowSource, f AggregateFilter, each func(d
 	})
 }
 
-// topSourcesRanked is the largest limit for which topSources ranks first
-// and sums after (see there): the sums then look up limit rows per domain
-// and day of the range.
-const topSourcesRanked = 50
-
-// topSources groups the source rows of f by IP. Summing the eleven
-// counters of every row is most of the cost of grouping, so for a small
-// limit it first ranks the IPs by messages alone, then sums the counters of
-// the top IPs only, reading their rows by primary key (the days of the
-// range from rollup_days, times the IPs) rather than scanning the range
-// again. The answer is the same: the rank is by messages, ties by IP. On
-// the apibench store this was 2.6 times faster for one domain's year (127k
-// rows) and for all domains' month (0.5M rows), yet still above 100 ms: the
-// ranking groups every row of the range, so its cost grows with the source
-// rows (domain, day, IP) the range covers.
-func topSources(ctx context.Context, run rowSource, f AggregateFilter, limit int) ([]SourceTotals, error) {
-	w, wargs := f.sourcesWhere()
-	q := "SELECT source_ip, MIN(day), MAX(day), " + rollupTotals + ", 1 FROM rollup_sources" + w +
-		" GROUP BY source_ip ORDER BY 4 DESC, source_ip LIMIT ?"
-	args := append(slices.Clone(wargs), limit)
-	if limit <= topSourcesRanked {
-		dw, dargs := f.where("day")
-		q = "WITH top AS (SELECT source_ip FROM rollup_sources" + w +
-			" GROUP BY source_ip ORDER BY SUM(messages) DESC, source_ip LIMIT ?) SELECT source_ip, MIN(day), MAX(day), " +
-			rollupTotals + ", 1 FROM rollup_sources" + w + " AND day IN (SELECT DISTINCT day FROM rollup_days" + dw +
-			") AND source_ip IN (SELECT source_ip FROM top) GROUP BY source_ip ORDER BY 4 DESC, source_ip"
-		args = append(append(args, wargs...), dargs...)
-	}
-	var out []SourceTotals
-	err := run(ctx, q, args, func(scan func(...any) error) error {
-		var st SourceTotals
-		var first, last int64
-		if err := scan(append([]any{&st.SourceIP, &first, &last}, st.dest()...)...); err != nil {
-			return err
-		}
-		st.FirstSeen, st.LastSeen = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
-		out = append(out, st)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("top sources: %w", err)
-	}
-	return out, nil
-}
-
 func domains(ctx context.Context, run rowSource) ([]DomainTotals, error) {
 	q := `SELECT domain, COUNT(*), CAST(COALESCE(SUM(message_count), 0) AS BIGINT),
 	CAST(COALESCE(SUM(pass_count), 0) AS BIGINT), MAX(date_end) FROM reports GROUP BY domain ORDER BY domain`

@@ -33,7 +33,7 @@ func (t *pgReportTx) Add(ctx context.Context, r *aggregate.Record) error {
 	t.args = t.appendRecordArgs(t.args, r)
 	t.pending++
 	t.tally.add(r)
-	if err := t.roll.add(ctx, t.exec, pgText(r.SourceIP), r); err != nil {
+	if err := t.roll.add(ctx, pgText(r.SourceIP), r); err != nil {
 		t.err = err
 		return err
 	}

@@ -61,7 +61,7 @@ func (p *Postgres) BeginReport(ctx context.Context, in Incoming) (ReportTx, erro
 		day:    day,
 		sha:    pgText(in.SHA256),
 		args:   make([]any, 0, p.batch*recordColumnCount),
-		roll:   newRollups(domain, day),
+		roll:   newRollups(domain, day, pgTxExec(tx), pgRows(tx)),
 	}
 	t.roll.forUpdate = " FOR UPDATE"
 	// Under mu: when ctx is done already, f runs at once and must find
@@ -110,12 +110,6 @@ type pgReportTx struct {
 	done bool
 }
 
-// exec is the execer of the report's rollups.
-func (t *pgReportTx) exec(ctx context.Context, q string, args ...any) error {
-	_, err := t.tx.Exec(ctx, rebind(q), args...)
-	return err
-}
-
 // end marks the transaction done and rolls it back; it is a no-op once
 // done. The caller holds mu.
 func (t *pgReportTx) end(ctx context.Context) error {
@@ -154,7 +148,7 @@ func (t *pgReportTx) commit(ctx context.Context, sum Summary) error {
 	if err := t.flush(ctx); err != nil {
 		return err
 	}
-	if err := t.roll.flush(ctx, t.exec, pgRows(t.tx)); err != nil {
+	if err := t.roll.flush(ctx); err != nil {
 		return err
 	}
 	sum.SHA256 = pgText(sum.SHA256)

@@ -55,7 +55,7 @@ func (t *sqliteReportTx) Add(ctx context.Context, r *aggregate.Record) error {
 	t.args = t.appendRecordArgs(t.args, r)
 	t.pending++
 	t.tally.add(r)
-	if err := t.roll.add(ctx, t.exec, r.SourceIP, r); err != nil {
+	if err := t.roll.add(ctx, r.SourceIP, r); err != nil {
 		t.err = err
 		return err
 	}

@@ -84,7 +84,7 @@ func (s *SQLite) BeginReport(ctx context.Context, in Incoming) (ReportTx, error)
 		day:    day,
 		sha:    in.SHA256,
 		args:   make([]any, 0, s.batch*recordColumnCount),
-		roll:   newRollups(pp.Domain, day),
+		roll:   newRollups(pp.Domain, day, sqlTxExec(tx), sqlRows(tx)),
 	}, nil
 }
 
@@ -107,12 +107,6 @@ type sqliteReportTx struct {
 
 	err  error // the first failure: the transaction is unusable after it
 	done bool
-}
-
-// exec is the execer of the report's rollups.
-func (t *sqliteReportTx) exec(ctx context.Context, q string, args ...any) error {
-	_, err := t.tx.ExecContext(ctx, q, args...)
-	return err
 }
 
 // Commit implements ReportTx. On failure the transaction is rolled back.
@@ -138,7 +132,7 @@ func (t *sqliteReportTx) commit(ctx context.Context, sum Summary) error {
 	if err := t.flush(ctx); err != nil {
 		return err
 	}
-	if err := t.roll.flush(ctx, t.exec, sqlRows(t.tx)); err != nil {
+	if err := t.roll.flush(ctx); err != nil {
 		return err
 	}
 	args, err := finishReportArgs(sum, t.sha, t.tally, t.id)

@@ -18,8 +18,10 @@ import (
 //     sketch of the day's distinct source IPs (sketch.go). Summary and
 //     Timeline read only this table: they sum the counters and merge the
 //     sketches for UniqueSources, which cannot be summed from daily counts.
+//     The row also keeps the day's top list (toplist.go): the IPs with the
+//     most messages and their counters, from which TopSources answers.
 //   - rollup_sources: the same counters per (domain, day, source_ip). Top
-//     sources group it by source IP.
+//     sources group it by source IP when the top lists cannot answer.
 //
 // Both are written in the report's own transaction (ReportTx), so a report
 // and its rollups are stored together or not at all. A report has one domain
@@ -34,7 +36,8 @@ import (
 // IPs; SQLite has a single writer. Nothing else maintains them: a feature
 // that deletes records or reports (retention) must subtract the deleted
 // counters from both tables or rebuild the affected (domain, day) rows from
-// records, or the statistics will keep counting what is gone.
+// records (sketch and top list included), or the statistics will keep
+// counting what is gone.
 
 // maxRollupSources bounds the source IPs a ReportTx accumulates before it
 // upserts them, so memory stays bounded (about 200 bytes an IP) however
@@ -93,24 +96,25 @@ func (c *counters) add(r *aggregate.Record) {
 	}
 }
 
+// pointers are the counters in the order of counterColumns.
+func (c *counters) pointers() [11]*int64 {
+	return [...]*int64{&c.messages, &c.dmarcPass, &c.dkimPass, &c.dkimFail, &c.spfPass, &c.spfFail,
+		&c.fullyAligned, &c.fullyFailed, &c.dispNone, &c.dispQuarantine, &c.dispReject}
+}
+
 // plus adds the counters of o.
 func (c *counters) plus(o *counters) {
-	c.messages += o.messages
-	c.dmarcPass += o.dmarcPass
-	c.dkimPass += o.dkimPass
-	c.dkimFail += o.dkimFail
-	c.spfPass += o.spfPass
-	c.spfFail += o.spfFail
-	c.fullyAligned += o.fullyAligned
-	c.fullyFailed += o.fullyFailed
-	c.dispNone += o.dispNone
-	c.dispQuarantine += o.dispQuarantine
-	c.dispReject += o.dispReject
+	mine, theirs := c.pointers(), o.pointers()
+	for i, p := range mine {
+		*p += *theirs[i]
+	}
 }
 
 func (c *counters) appendArgs(args []any) []any {
-	return append(args, c.messages, c.dmarcPass, c.dkimPass, c.dkimFail, c.spfPass, c.spfFail,
-		c.fullyAligned, c.fullyFailed, c.dispNone, c.dispQuarantine, c.dispReject)
+	for _, p := range c.pointers() {
+		args = append(args, *p)
+	}
+	return args
 }
 
 // execer runs a statement of portable SQL (? placeholders) in a report's
@@ -125,26 +129,38 @@ type rollups struct {
 	total   counters             // of the sources flushed, summed as they are: cheaper than once a record
 	sources map[string]*counters // by source IP as stored
 	sketch  sourceSketch         // of all the report's IPs, early flushes included
+	// touched are the IPs upserted with their day totals after the
+	// upsert, for the day's top list (toplist.go); after an early flush
+	// they are dropped and overflow is set: the list is then rebuilt.
+	touched  []topEntry
+	overflow bool
 	// forUpdate locks the day row read before its update: " FOR UPDATE"
 	// in PostgreSQL; empty in SQLite, whose single writer serializes.
 	forUpdate string
 	limit     int   // of sources before an early flush: maxRollupSources
 	args      []any // scratch for the upserts
+	// exec and query run statements in the report's transaction.
+	exec  execer
+	query rowSource
 }
 
-func newRollups(domain string, day int64) *rollups {
-	return &rollups{domain: domain, day: day, sources: make(map[string]*counters), limit: maxRollupSources}
+func newRollups(domain string, day int64, exec execer, query rowSource) *rollups {
+	return &rollups{domain: domain, day: day, sources: make(map[string]*counters), limit: maxRollupSources,
+		exec: exec, query: query}
 }
 
 // add counts r, whose source IP is stored as ip.
-func (u *rollups) add(ctx context.Context, exec execer, ip string, r *aggregate.Record) error {
+func (u *rollups) add(ctx context.Context, ip string, r *aggregate.Record) error {
 	u.records++
 	c := u.sources[ip]
 	if c == nil {
 		if len(u.sources) >= u.limit {
-			if err := u.flushSources(ctx, exec); err != nil {
+			if err := u.flushSources(ctx); err != nil {
 				return err
 			}
+			u.overflow = true
+			clear(u.touched)
+			u.touched = nil
 		}
 		c = new(counters)
 		u.sources[ip] = c
@@ -161,88 +177,154 @@ func (u *rollups) add(ctx context.Context, exec execer, ip string, r *aggregate.
 // report flushing early, with more than maxRollupSources IPs, takes them in
 // several sorted runs; a deadlock is then possible, and PostgreSQL breaks it
 // by failing one of the two reports, which its importer can retry.)
-func (u *rollups) flush(ctx context.Context, exec execer, query rowSource) error {
-	if err := u.flushSources(ctx, exec); err != nil {
+func (u *rollups) flush(ctx context.Context) error {
+	if err := u.flushSources(ctx); err != nil {
 		return err
 	}
 	if u.records == 0 {
 		return nil
 	}
-	if err := u.flushDay(ctx, exec, query); err != nil {
+	if err := u.flushDay(ctx); err != nil {
 		return err
 	}
 	u.total = counters{}
 	u.records = 0
 	u.sketch.reset()
+	clear(u.touched)
+	u.touched, u.overflow = u.touched[:0], false
 	return nil
 }
 
-// flushDay adds the report's counters and sketch to its day row. The row
-// is written once, since SQLite rewrites a whole row, its sketch of up to
-// 4 KiB included, on every update. (In a profile of reports of 110 records
-// flushDay is 3.6% of the CPU time.) An existing row is read (and in PostgreSQL
-// locked, forUpdate) and then updated with the counters and the merged
-// sketch. A new row is inserted with the report's sketch; if another
-// PostgreSQL transaction inserted it meanwhile, the insert becomes an
-// update that waits for it, keeps the row's sketch and returns it to be
-// merged and written again.
-func (u *rollups) flushDay(ctx context.Context, exec execer, query rowSource) error {
-	var stored []byte
+// flushDay adds the report's counters, sketch and top list to its day
+// row. The row is written once, since SQLite rewrites a whole row, its
+// sketch of up to 4 KiB included, on every update. (In a profile of reports
+// of 110 records flushDay is 3.6% of the CPU time.) An existing row is read
+// (and in PostgreSQL locked, forUpdate) and then updated with the counters
+// and the merged sketch and list. A new row is inserted with the report's
+// sketch and list; if another PostgreSQL transaction inserted it meanwhile,
+// the insert becomes an update that waits for it, keeps the row's sketch
+// and list and returns them to be merged and written again.
+func (u *rollups) flushDay(ctx context.Context) error {
+	query := u.query
+	var day dayRow
 	found := false
-	err := query(ctx, "SELECT sources FROM rollup_days WHERE domain = ? AND day = ?"+u.forUpdate, []any{u.domain, u.day},
+	err := query(ctx, "SELECT sources, top FROM rollup_days WHERE domain = ? AND day = ?"+u.forUpdate, []any{u.domain, u.day},
 		func(scan func(...any) error) error {
 			found = true
-			return scan(&stored)
+			return scan(&day.sketch, &day.top)
 		})
 	if err != nil {
 		return fmt.Errorf("read daily rollup: %w", err)
 	}
 	if !found {
-		mine := u.sketch.appendBinary(nil)
-		args := append(u.total.appendArgs(append(u.args[:0], u.domain, u.day)), mine)
-		err := query(ctx, upsertDaySQL, args, func(scan func(...any) error) error { return scan(&stored) })
+		var mine dayRow
+		mine.sketch = u.sketch.appendBinary(nil)
+		if !u.overflow {
+			top := topList{entries: u.touched}
+			top.truncate(topListSize)
+			mine.top = top.appendBinary(nil)
+		}
+		args := append(u.total.appendArgs(append(u.args[:0], u.domain, u.day)), mine.sketch, mine.top)
+		err := query(ctx, upsertDaySQL, args, func(scan func(...any) error) error { return scan(&day.sketch, &day.top) })
 		clear(args)
 		if err != nil {
 			return fmt.Errorf("update daily rollup: %w", err)
 		}
-		if bytes.Equal(stored, mine) {
-			return nil // inserted (or merged into an equal sketch)
+		if bytes.Equal(day.sketch, mine.sketch) && bytes.Equal(day.top, mine.top) && mine.top != nil {
+			return nil // inserted (or merged into an equal row)
 		}
-		return u.writeSketch(ctx, exec, stored, "UPDATE rollup_days SET sources = ?")
+		return u.writeDay(ctx, day, "UPDATE rollup_days SET sources = ?, top = ?")
 	}
 	set := make([]string, len(counterColumns))
 	for i, c := range counterColumns {
 		set[i] = c + " = " + c + " + ?"
 	}
-	return u.writeSketch(ctx, exec, stored, "UPDATE rollup_days SET "+strings.Join(set, ", ")+", sources = ?", u.total.appendArgs(nil)...)
+	return u.writeDay(ctx, day, "UPDATE rollup_days SET "+strings.Join(set, ", ")+", sources = ?, top = ?", u.total.appendArgs(nil)...)
 }
 
-// writeSketch runs update (an UPDATE of the day row taking args, then the
-// sketch) with the union of stored and the report's sketch.
-func (u *rollups) writeSketch(ctx context.Context, exec execer, stored []byte, update string, args ...any) error {
-	var day sourceSketch
-	if err := day.unmarshal(stored); err != nil {
+// dayRow is the stored sketch and top list of a day row.
+type dayRow struct{ sketch, top []byte }
+
+// writeDay runs update (an UPDATE of the day row taking args, then the
+// sketch and the top list) with the union of the stored sketch and the
+// report's, and the stored top list merged with the report's IPs. A list
+// that cannot be merged (the report flushed early, or the row has none) is
+// rebuilt from the day's source rows, which include the report's.
+func (u *rollups) writeDay(ctx context.Context, stored dayRow, update string, args ...any) error {
+	var sketch sourceSketch
+	if err := sketch.unmarshal(stored.sketch); err != nil {
 		return fmt.Errorf("update daily rollup of %s on %d: %w", u.domain, u.day, err)
 	}
-	day.merge(&u.sketch)
-	args = append(args, day.appendBinary(nil), u.domain, u.day)
-	if err := exec(ctx, update+" WHERE domain = ? AND day = ?", args...); err != nil {
+	sketch.merge(&u.sketch)
+	var top topList
+	if u.overflow || stored.top == nil {
+		if err := rebuildTopList(ctx, u.query, u.domain, u.day, &top); err != nil {
+			return err
+		}
+	} else {
+		if err := top.unmarshal(stored.top); err != nil {
+			return fmt.Errorf("update daily rollup of %s on %d: %w", u.domain, u.day, err)
+		}
+		top.merge(u.touched, topListSize)
+	}
+	args = append(args, sketch.appendBinary(nil), top.appendBinary(nil), u.domain, u.day)
+	if err := u.exec(ctx, update+" WHERE domain = ? AND day = ?", args...); err != nil {
 		return fmt.Errorf("update daily rollup: %w", err)
 	}
 	return nil
 }
 
-// upsertDaySQL inserts the day row of a report with its sketch, or, when
-// the row exists, adds the counters, keeps the row's sketch and returns it.
-var upsertDaySQL = upsertRollupSQL("rollup_days", []string{"domain", "day"}, []string{"sources"}, 1) + " RETURNING sources"
+// rebuildTopList reads the top list of a domain and day from its source
+// rows: a scan of the day's rows, needed only when a list cannot be
+// merged.
+func rebuildTopList(ctx context.Context, query rowSource, domain string, day int64, top *topList) error {
+	*top = topList{}
+	err := query(ctx, "SELECT source_ip, "+strings.Join(counterColumns, ", ")+
+		" FROM rollup_sources WHERE domain = ? AND day = ? ORDER BY messages DESC, source_ip LIMIT ?",
+		[]any{domain, day, topListSize + 1}, func(scan func(...any) error) error {
+			e, err := scanTopEntry(scan)
+			if err != nil {
+				return err
+			}
+			if len(top.entries) == topListSize {
+				top.exceed(e.c.messages)
+				return nil
+			}
+			top.entries = append(top.entries, e)
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("rebuild top sources of %s on %d: %w", domain, day, err)
+	}
+	top.truncate(topListSize) // the database's order of IPs may differ from Go's
+	return nil
+}
 
-func (u *rollups) flushSources(ctx context.Context, exec execer) error {
+// scanTopEntry scans a source IP and its counters.
+func scanTopEntry(scan func(...any) error) (topEntry, error) {
+	var e topEntry
+	dest := []any{&e.ip}
+	for _, p := range e.c.pointers() {
+		dest = append(dest, p)
+	}
+	return e, scan(dest...)
+}
+
+// upsertDaySQL inserts the day row of a report with its sketch and top
+// list, or, when the row exists, adds the counters, keeps the row's sketch
+// and list and returns them.
+var upsertDaySQL = upsertRollupSQL("rollup_days", []string{"domain", "day"}, []string{"sources", "top"}, 1) + " RETURNING sources, top"
+
+// flushSources upserts the accumulated sources, in IP order, and keeps
+// their new day totals in touched for the top list.
+func (u *rollups) flushSources(ctx context.Context) error {
 	ips := make([]string, 0, len(u.sources))
 	for ip := range u.sources {
 		ips = append(ips, ip)
 	}
 	slices.Sort(ips)
 	keys := []string{"domain", "day", "source_ip"}
+	returning := " RETURNING source_ip, " + strings.Join(counterColumns, ", ")
 	for len(ips) > 0 {
 		n := min(len(ips), rollupBatch)
 		args := u.args[:0]
@@ -251,7 +333,12 @@ func (u *rollups) flushSources(ctx context.Context, exec execer) error {
 			u.total.plus(c)
 			args = c.appendArgs(append(args, u.domain, u.day, ip))
 		}
-		if err := exec(ctx, upsertRollupSQL("rollup_sources", keys, nil, n), args...); err != nil {
+		err := u.query(ctx, upsertRollupSQL("rollup_sources", keys, nil, n)+returning, args, func(scan func(...any) error) error {
+			e, err := scanTopEntry(scan)
+			u.touched = append(u.touched, e)
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("update source rollup: %w", err)
 		}
 		clear(args)
@@ -293,15 +380,13 @@ func upsertRollupSQL(table string, keys, kept []string, n int) string {
 func (t *Totals) Add(r *aggregate.Record) {
 	var c counters
 	c.add(r)
-	t.Messages += c.messages
-	t.DMARCPass += c.dmarcPass
-	t.DKIMPass += c.dkimPass
-	t.DKIMFail += c.dkimFail
-	t.SPFPass += c.spfPass
-	t.SPFFail += c.spfFail
-	t.FullyAligned += c.fullyAligned
-	t.FullyFailed += c.fullyFailed
-	t.DispositionNone += c.dispNone
-	t.DispositionQuarantine += c.dispQuarantine
-	t.DispositionReject += c.dispReject
+	t.addCounters(&c)
+}
+
+// addCounters adds c to the counters of t.
+func (t *Totals) addCounters(c *counters) {
+	dest := t.dest()
+	for i, p := range c.pointers() {
+		*dest[i].(*int64) += *p
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -170,73 +171,102 @@ func TestRollupsMatchRecords(t *testing.T) {
 		t.Run("ingest", func(t *testing.T) { checkRollups(t, s) })
 
 		// Back to schema version 4, then migrate again: version 5
-		// rebuilds the rollups from the records and version 7 their
-		// sketches from rollup_sources (the later versions are undone
-		// too, as migrate starts after the newest).
-		execSQL(t, s, `DROP TABLE rollup_days`)
-		execSQL(t, s, `DROP TABLE rollup_sources`)
-		execSQL(t, s, `DROP TABLE domain_settings`)
+		// rebuilds the rollups from the records, version 7 their
+		// sketches and version 10 their top lists from rollup_sources
+		// (the later versions are undone too, as migrate starts after
+		// the newest).
+		for _, m := range schemaSteps {
+			if m.version < 5 {
+				continue
+			}
+			for _, table := range regexp.MustCompile(`CREATE TABLE (\w+)`).FindAllStringSubmatch(m.sql, -1) {
+				execSQL(t, s, "DROP TABLE "+table[1])
+			}
+		}
 		execSQL(t, s, `DELETE FROM schema_migrations WHERE version >= 5`)
 		t.Run("backfill", func(t *testing.T) { checkRollups(t, open(t, 0)) })
 	})
 }
 
 // TestRollupsFlushEarly checks that a report with more source IPs than the
-// bound upserts them in sorted runs before Commit, each IP once a run.
+// bound upserts them in sorted runs before Commit, each IP once a run, and
+// that its day's top list is then rebuilt from the source rows instead of
+// merged from the IPs it touched (the first runs' are gone).
 func TestRollupsFlushEarly(t *testing.T) {
 	t.Parallel()
-	u := newRollups("example.com", 86400)
-	u.limit = 3
-	var runs [][]string
+	var (
+		runs   []string
+		stored dayRow
+	)
 	exec := func(_ context.Context, q string, args ...any) error {
-		if !strings.HasPrefix(q, "INSERT INTO rollup_sources") {
-			var s sourceSketch
-			if err := s.unmarshal(args[len(counterColumns)].([]byte)); err != nil {
-				t.Fatal(err)
-			}
-			runs = append(runs, []string{fmt.Sprint(q[:len("UPDATE rollup_days")], " ", args[0], " ", s.count())})
-			return nil
+		n := len(args)
+		var s sourceSketch
+		if err := s.unmarshal(args[n-4].([]byte)); err != nil {
+			t.Fatal(err)
 		}
-		var ips []string
-		for i := 2; i < len(args); i += 14 {
-			ips = append(ips, fmt.Sprint(args[i], "=", args[i+1]))
+		var top topList
+		if err := top.unmarshal(args[n-3].([]byte)); err != nil {
+			t.Fatal(err)
 		}
-		runs = append(runs, ips)
+		runs = append(runs, fmt.Sprintf("update %d args, %d IPs, top %d", n, s.count(), len(top.entries)))
 		return nil
 	}
-	// The day row is new: it is inserted with the report's sketch. Then
-	// it exists with the IPs a and z: it is read and updated once.
-	var stored []byte
 	query := func(_ context.Context, q string, args []any, each func(func(...any) error) error) error {
-		if strings.HasPrefix(q, "SELECT") {
-			runs = append(runs, []string{"read"})
-			if stored == nil {
-				return nil
+		switch {
+		case strings.HasPrefix(q, "INSERT INTO rollup_sources"):
+			var ips []string
+			for i := 2; i < len(args); i += 14 {
+				ips = append(ips, fmt.Sprint(args[i], "=", args[i+1]))
+				row := args[i : i+12]
+				err := each(func(dest ...any) error {
+					*dest[0].(*string) = row[0].(string)
+					for j := 1; j < len(row); j++ {
+						*dest[j].(*int64) = row[j].(int64)
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
 			}
-		} else {
-			runs = append(runs, []string{fmt.Sprint("insert ", args[2])})
-			stored = args[len(args)-1].([]byte)
+			runs = append(runs, strings.Join(ips, " "))
+			return nil
+		case strings.HasPrefix(q, "SELECT sources, top"):
+			runs = append(runs, "read")
+		case strings.HasPrefix(q, "INSERT INTO rollup_days"):
+			runs = append(runs, fmt.Sprint("insert ", args[2]))
+			stored = dayRow{args[len(args)-2].([]byte), args[len(args)-1].([]byte)}
+		case strings.Contains(q, "ORDER BY messages DESC"):
+			runs = append(runs, "rebuild")
+			return nil
+		}
+		if stored.sketch == nil {
+			return nil
 		}
 		return each(func(dest ...any) error {
-			*dest[0].(*[]byte) = stored
+			*dest[0].(*[]byte), *dest[1].(*[]byte) = stored.sketch, stored.top
 			return nil
 		})
 	}
+	u := newRollups("example.com", 86400, exec, query)
+	u.limit = 3
 	for _, existing := range [][]string{nil, {"a", "z"}} {
 		if existing != nil {
-			stored = sketchOf(existing).appendBinary(nil)
+			stored = dayRow{sketchOf(existing).appendBinary(nil), (&topList{}).appendBinary(nil)}
 		}
 		for _, ip := range []string{"d", "b", "a", "b", "c", "a", "e"} {
-			if err := u.add(t.Context(), exec, ip, &aggregate.Record{SourceIP: ip, Count: 2}); err != nil {
+			if err := u.add(t.Context(), ip, &aggregate.Record{SourceIP: ip, Count: 2}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := u.flush(t.Context(), exec, query); err != nil {
+		if err := u.flush(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	run := [][]string{{"a=2", "b=4", "d=2"}, {"a=2", "c=2", "e=2"}, {"read"}}
-	equal(t, "runs", runs, append(append(append(run, []string{"insert 14"}), run...), []string{"UPDATE rollup_days 14 6"}))
+	run := []string{"a=2 b=4 d=2", "a=2 c=2 e=2", "read"}
+	want := append(append(append(append(run, "insert 14", "rebuild", "update 4 args, 5 IPs, top 0"), run...), "rebuild"),
+		"update 15 args, 6 IPs, top 0")
+	equal(t, "runs", runs, want)
 }
 
 // TestUpsertRollupSQL pins the statement's shape.

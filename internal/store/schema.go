@@ -167,6 +167,13 @@ CREATE TABLE reputation_cache (
 ){{without_rowid}};
 CREATE INDEX reputation_cache_fetched_at ON reputation_cache (fetched_at);
 `},
+	{version: 10, name: "top_lists", sql: `
+-- The top list of each domain and day: its source IPs with the most
+-- messages and their counters (toplist.go), merged at ingest; TopSources
+-- answers from them when it can (topsources.go). Backfilled from
+-- rollup_sources by backfillTopLists.
+ALTER TABLE rollup_days ADD COLUMN top {{blob}};
+`, backfill: backfillTopLists},
 }
 
 // The counter columns both rollup tables had when step 5 created them, and

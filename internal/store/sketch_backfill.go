@@ -14,17 +14,9 @@ import (
 // the store. On the 10M-record apibench store (6.4M source rows, 18,250
 // days) opening the store with this migration took 9 s.
 func backfillSketches(ctx context.Context, run rowSource, exec execer) error {
-	var domains []string
-	err := run(ctx, `SELECT DISTINCT domain FROM rollup_days ORDER BY domain`, nil, func(scan func(...any) error) error {
-		var d string
-		if err := scan(&d); err != nil {
-			return err
-		}
-		domains = append(domains, d)
-		return nil
-	})
+	domains, err := rollupDomains(ctx, run)
 	if err != nil {
-		return fmt.Errorf("list domains: %w", err)
+		return err
 	}
 	type daySketch struct {
 		day    int64
