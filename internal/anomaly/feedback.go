@@ -1,6 +1,10 @@
 package anomaly
 
 import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
@@ -59,4 +63,39 @@ func (fb *feedback) of(kind, key string) *store.ExpectedAnomaly {
 		return fb.marked[[2]string{KindNewSource, key}]
 	}
 	return nil
+}
+
+// ErrKey is wrapped by CanonicalKey's errors.
+var ErrKey = errors.New("not a key of this kind")
+
+// CanonicalKey checks that key can be the key of an anomaly of kind and
+// returns it as the detector writes it: a day as YYYY-MM-DD, an IP address
+// in its canonical form (an IP the store holds as reported, not an
+// address, as it is), a country code in upper case. It is how feedback
+// from people is made to match the anomalies it is about.
+func CanonicalKey(kind, key string) (string, error) {
+	key = strings.TrimSpace(key)
+	switch KeyKind(kind) {
+	case "day":
+		t, err := time.Parse(time.DateOnly, key)
+		if err != nil {
+			return "", fmt.Errorf("%s key %q: a day, YYYY-MM-DD: %w", kind, key, ErrKey)
+		}
+		return t.Format(time.DateOnly), nil
+	case "ip":
+		if a, err := netip.ParseAddr(key); err == nil {
+			return a.String(), nil
+		}
+		if key == "" {
+			return "", fmt.Errorf("%s key: a source IP: %w", kind, ErrKey)
+		}
+		return key, nil
+	case "country":
+		cc := strings.ToUpper(key)
+		if len(cc) != 2 || strings.Trim(cc, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			return "", fmt.Errorf("%s key %q: a country code, ISO 3166-1 alpha-2: %w", kind, key, ErrKey)
+		}
+		return cc, nil
+	}
+	return "", fmt.Errorf("kind %q: one of %s: %w", kind, strings.Join(Kinds, ", "), ErrKey)
 }

@@ -1,6 +1,7 @@
 package anomaly
 
 import (
+	"errors"
 	"math"
 	"testing"
 	"time"
@@ -163,5 +164,30 @@ func TestScores(t *testing.T) {
 	}
 	if num(4210) != "4,210" || num(-1234567) != "-1,234,567" || num(12) != "12" || window(28) != "the last 4 weeks" || window(10) != "the last 10 days" {
 		t.Errorf("text: %s %s %s %s", num(4210), num(-1234567), window(28), window(10))
+	}
+}
+
+func TestCanonicalKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		kind, key, want string
+		ok              bool
+	}{
+		{KindVolumeSpike, "2026-11-18", "2026-11-18", true},
+		{KindVolumeSpike, "18.11.2026", "", false},
+		{KindNewSource, "2001:DB8::0:1", "2001:db8::1", true},
+		{KindNewSource, " 192.0.2.1 ", "192.0.2.1", true},
+		{KindNewSource, "not an ip", "not an ip", true}, // as the report had it
+		{KindNewSource, "", "", false},
+		{KindGeographicShift, "br", "BR", true},
+		{KindGeographicShift, "BRA", "", false},
+		{KindGeographicShift, "B1", "", false},
+		{"other", "x", "", false},
+	}
+	for _, tc := range tests {
+		got, err := CanonicalKey(tc.kind, tc.key)
+		if got != tc.want || (err == nil) != tc.ok || err != nil && !errors.Is(err, ErrKey) {
+			t.Errorf("%s %q: %q, %v", tc.kind, tc.key, got, err)
+		}
 	}
 }
