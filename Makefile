@@ -56,11 +56,10 @@ bench:
 	$(GO) run ./cmd/apibench
 	$(GO) run ./cmd/anomalyeval
 
-# Each fuzz target for FUZZTIME (default 10m).
+# Every fuzz target of the module for FUZZTIME (default 10m) each.
 FUZZTIME ?= 10m
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecoder$$' -fuzztime $(FUZZTIME) ./internal/aggregate
-	for f in FuzzWalk FuzzMail FuzzMbox; do $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./internal/ingest || exit 1; done
+	sh scripts/fuzz.sh $(FUZZTIME)
 
 # Offline IP data (ASN, organisation, country) for serve, from pinned npm
 # packages into $(DATA)/ipdb; skipped when those versions are installed.
