@@ -65,18 +65,7 @@ func (r fromRecords) topSources(ctx context.Context, f AggregateFilter, limit in
 	w, args := f.where("day")
 	q := "SELECT source_ip, MIN(day), MAX(day), " + recordsTotals + " FROM records" + w +
 		" GROUP BY source_ip ORDER BY 4 DESC, source_ip LIMIT ?"
-	var out []SourceTotals
-	err := r.run(ctx, q, append(args, limit), func(scan func(...any) error) error {
-		var st SourceTotals
-		var first, last int64
-		if err := scan(append([]any{&st.SourceIP, &first, &last}, st.dest()...)...); err != nil {
-			return err
-		}
-		st.FirstSeen, st.LastSeen = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
-		out = append(out, st)
-		return nil
-	})
-	return out, err
+	return scanSourceTotals(ctx, r.run, q, append(args, limit))
 }
 
 // variedRecords are n records of random verdicts, dispositions (including

@@ -275,6 +275,12 @@ func groupSources(ctx context.Context, run rowSource, f AggregateFilter, limit i
 			") AND source_ip IN (SELECT source_ip FROM top) GROUP BY source_ip ORDER BY 4 DESC, source_ip"
 		args = append(append(args, wargs...), dargs...)
 	}
+	return scanSourceTotals(ctx, run, q, args)
+}
+
+// scanSourceTotals runs q, whose rows are a source IP, its first and last
+// day and its Totals.
+func scanSourceTotals(ctx context.Context, run rowSource, q string, args []any) ([]SourceTotals, error) {
 	var out []SourceTotals
 	err := run(ctx, q, args, func(scan func(...any) error) error {
 		var st SourceTotals
