@@ -174,6 +174,19 @@ CREATE INDEX reputation_cache_fetched_at ON reputation_cache (fetched_at);
 -- rollup_sources by backfillTopLists.
 ALTER TABLE rollup_days ADD COLUMN top {{blob}};
 `, backfill: backfillTopLists},
+	{version: 11, name: "dns_checks", sql: `
+-- The history of the checks of each domain's DNS records (dnschecks.go):
+-- the newest DNSChecksKept per domain, older ones pruned as new ones come.
+CREATE TABLE dns_checks (
+	id {{id}},
+	domain TEXT NOT NULL,        -- as checked: lower case, A-labels
+	checked_at {{int}} NOT NULL, -- Unix seconds
+	origin TEXT NOT NULL,        -- who asked: "api", "schedule"
+	status TEXT NOT NULL,        -- the check's overall status: "ok", "warning", "error"
+	result TEXT NOT NULL         -- JSON, the result as package dnscheck makes it
+);
+CREATE INDEX dns_checks_domain ON dns_checks (domain, checked_at, id);
+`},
 }
 
 // The counter columns both rollup tables had when step 5 created them, and

@@ -133,6 +133,21 @@ type Store interface {
 	// UnmarkExpected deletes the feedback of a domain, kind and key;
 	// ErrNotFound when there is none.
 	UnmarkExpected(ctx context.Context, domain, kind, key string) error
+	// AddDNSCheck stores a check of a domain's DNS records and deletes
+	// that domain's oldest checks beyond the newest keep (DNSChecksKept
+	// when keep is 0 or less), in one transaction; it returns the check's
+	// id.
+	AddDNSCheck(ctx context.Context, c DNSCheck, keep int) (int64, error)
+	// DNSChecks lists the stored checks of a domain, compared exactly,
+	// the newest first, at most limit.
+	DNSChecks(ctx context.Context, domain string, limit int) ([]DNSCheck, error)
+	// LatestDNSChecks returns the newest stored check of every domain, by
+	// domain.
+	LatestDNSChecks(ctx context.Context) ([]DNSCheck, error)
+	// DKIMSelectors lists the DKIM selectors of domain's own signatures
+	// (d= equal to domain) in its newest records, at most records read,
+	// the most messages first.
+	DKIMSelectors(ctx context.Context, domain string, records int) ([]SelectorCount, error)
 	// Close releases the store. An open ReportTx must be ended first.
 	Close() error
 }
