@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/analysis"
+	"github.com/parse-dmarc/parse-dmarc/internal/dnswatch"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/senders"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
@@ -54,6 +55,9 @@ type Server struct {
 	// (GET /api/v1/sources/{ip}), from the store's history and, when
 	// configured, external services.
 	Reputation Reputation
+	// DNS, when set, checks domains' DNS records and keeps their history
+	// (the /api/v1/dns routes); nil: those routes answer 501.
+	DNS *dnswatch.Watcher
 	// UI serves the dashboard at every path the API does not claim;
 	// default the dashboard embedded in the binary (package web).
 	UI http.Handler
@@ -98,6 +102,9 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/quarantine", s.listQuarantine)
 	api.HandleFunc("GET /api/v1/quarantine/{id}/raw", s.rawQuarantine)
 	api.HandleFunc("POST /api/v1/imap/test", s.imapTest)
+	api.HandleFunc("GET /api/v1/dns", s.dnsLatest)
+	api.HandleFunc("GET /api/v1/dns/{domain}", s.dnsCheckNow)
+	api.HandleFunc("GET /api/v1/dns/{domain}/history", s.dnsHistory)
 	api.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
