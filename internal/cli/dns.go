@@ -40,13 +40,7 @@ Exit status: 0 when no check found an error (warnings allowed), 1 when any did,
 		fs.Usage()
 		return ExitUsage
 	}
-	c := &dnscheck.Checker{Timeout: *timeout}
-	for _, r := range resolvers {
-		if _, _, err := net.SplitHostPort(r); err != nil {
-			r = net.JoinHostPort(strings.Trim(r, "[]"), "53")
-		}
-		c.Servers = append(c.Servers, r)
-	}
+	c := &dnscheck.Checker{Timeout: *timeout, Servers: resolverAddrs(resolvers)}
 	res, err := c.Check(ctx, fs.Arg(0), dnscheck.Options{DKIMSelectors: selectors})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "parse-dmarc: dns check: %v\n", err)
@@ -70,6 +64,19 @@ Exit status: 0 when no check found an error (warnings allowed), 1 when any did,
 		return ExitFail
 	}
 	return ExitOK
+}
+
+// resolverAddrs returns the DNS servers of a --resolver flag as
+// host:port, port 53 when none is given.
+func resolverAddrs(list []string) []string {
+	var out []string
+	for _, r := range list {
+		if _, _, err := net.SplitHostPort(r); err != nil {
+			r = net.JoinHostPort(strings.Trim(r, "[]"), "53")
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func isHelp(arg string) bool {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/dirsource"
+	"github.com/parse-dmarc/parse-dmarc/internal/dnscheck"
+	"github.com/parse-dmarc/parse-dmarc/internal/dnswatch"
 	"github.com/parse-dmarc/parse-dmarc/internal/enrich"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/senders"
@@ -39,6 +41,10 @@ With --imap-addr it reads that IMAP mailbox continuously (IDLE when the server
 offers it); each further account gets a loop of its own, and with several
 replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 
+Every --dns-check-interval it checks the DNS records (DMARC, SPF, DKIM, MTA-STS,
+TLS-RPT, BIMI) of each domain with reports and keeps their history, so the
+dashboard shows what changed; one replica at a time does.
+
 `+reputationHelp+accountsHelp)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	data := fs.String("data", "data", "data directory (holds the SQLite database)")
@@ -56,11 +62,18 @@ replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 	sendersFile := fs.String("senders", "", "a JSON file of sending services that extends or overrides the built-in catalogue the source classification identifies services by, merged by id (README: Sending services)")
 	rdns := fs.Bool("reverse-dns", true, "look up the reverse DNS names of source IPs shown in the dashboard (false: no DNS queries about them)")
 	imapEvery := fs.Duration("imap-interval", 5*time.Minute, "how often the mailbox is read (IDLE brings new mail sooner when the server offers it)")
+	var dnsResolvers listFlag
+	fs.Var(&dnsResolvers, "dns-resolver", "DNS server the DNS checks and the SPF verdicts of sources ask, HOST or HOST:PORT (repeat or separate with commas; default: those of /etc/resolv.conf)")
+	dnsEvery := fs.Duration("dns-check-interval", 24*time.Hour, "how often the DNS records of every domain with reports are checked and kept in its history (0: never; at least 1m)")
 	if code, ok := parseFlags(fs, &env, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
+		return ExitUsage
+	}
+	if *dnsEvery != 0 && *dnsEvery < dnswatch.MinInterval {
+		fmt.Fprintf(env.Stderr, "parse-dmarc: --dns-check-interval: 0 or at least %v\n", dnswatch.MinInterval)
 		return ExitUsage
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -98,7 +111,11 @@ replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 			return ExitUsage
 		}
 		metrics := server.NewMetrics(st)
+		checker := &dnscheck.Checker{Servers: resolverAddrs(dnsResolvers)}
+		watcher := &dnswatch.Watcher{Store: st, Checker: checker, Log: log}
 		srv := &server.Server{
+			SPF:             &dnscheck.SPFAuthorizer{Checker: checker},
+			DNS:             watcher,
 			IPs:             ips,
 			Senders:         catalogue,
 			Reputation:      rep,
@@ -130,9 +147,14 @@ replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 		for _, a := range accts {
 			wg.Go(func() { watchMailbox(sctx, st, srv.Importer, a, *imapEvery, metrics, log) })
 		}
+		if *dnsEvery > 0 {
+			wg.Go(func() { watcher.Run(sctx, *dnsEvery) })
+			log.Info("checking DNS records", "every", *dnsEvery)
+		}
 		err := listenAndServe(ctx, *addr, srv.Handler(), log)
 		stop()
 		wg.Wait()
+		watcher.Wait()
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
 			return ExitFail
