@@ -169,7 +169,7 @@ func Fill(ctx context.Context, st store.Store, o Options) (time.Time, error) {
 		for i, rc := range receivers {
 			h := &aggregate.Header{
 				Metadata: aggregate.Metadata{Reporter: aggregate.Reporter{OrgName: rc.org, Email: "noreply-dmarc@" + rc.org},
-					ReportID: fmt.Sprintf("%s-%s", rc.org, begin.Format("20060102")),
+					ReportID:  fmt.Sprintf("%s-%s", rc.org, begin.Format("20060102")),
 					DateRange: aggregate.DateRange{Begin: begin, End: begin.Add(24*time.Hour - time.Second), DurationHours: 24}},
 				Policy: aggregate.PolicyPublished{Domain: Domain, ADKIM: "r", ASPF: "r", Policy: "none", SubdomainPolicy: "none", Percentage: 100},
 			}
