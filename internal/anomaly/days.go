@@ -28,8 +28,10 @@ const (
 	spikeRatio = 1.5
 	dropRatio  = 0.6
 	// holidayShare: a day with at least this share of the other class's
-	// usual volume may be a holiday, not an outage.
+	// usual volume may be a holiday, not an outage: it is listed with at
+	// most holidayScore, and alerts only as the third such day in a row.
 	holidayShare = 0.6
+	holidayScore = 45
 	// minNewSources is the least excess of new source IPs over the usual
 	// number that alerts.
 	minNewSources = 5
@@ -101,22 +103,50 @@ func (d *detector) judgeVolume(i int, u dayUsual) {
 		a.Evidence = d.provisionalNote(i, evidence)
 		d.add(a, i)
 	}
-	if s.provisional[i] || dev > -t || vb.median-vol < minMsgs || vol > dropRatio*vb.median {
-		return // a provisional day's low volume is more likely reports still missing
-	}
-	// A weekday at the weekend's level is a holiday more likely than an
-	// outage: a drop must be below the other class of days too, under
-	// holidayShare of its level or by the threshold.
-	other, ok := d.volumeBaseline(i, !dd.weekend())
-	if ok && vol >= holidayShare*other.median && other.deviation(vol) > -t {
+	drop, holiday, other := d.drop(i, vb)
+	if !drop {
 		return
 	}
-	if ok {
-		evidence = append(evidence, fmt.Sprintf("below the usual %s of %s too (%s)", numf(other.median), dd.otherClassName(), mads(other.deviation(vol))))
-	}
-	d.add(Anomaly{Kind: KindVolumeDrop, Key: dd.String(), Score: deviationScore(-dev, t), Confidence: u.conf,
+	a := Anomaly{Kind: KindVolumeDrop, Key: dd.String(), Score: deviationScore(-dev, t), Confidence: u.conf,
 		Explanation: fmt.Sprintf("%s is %s below %s", what, mads(dev), usual),
-		Evidence:    evidence, Value: vol, Baseline: vb.median, Deviation: round1(dev), Messages: int64(vb.median - vol)}, i)
+		Value:       vol, Baseline: vb.median, Deviation: round1(dev), Messages: int64(vb.median - vol)}
+	if other.n > 0 {
+		evidence = append(evidence, fmt.Sprintf("the usual %s of %s: %s", numf(other.median), dd.otherClassName(), mads(other.deviation(vol))))
+	}
+	if holiday && !(d.holiday(i-1) && d.holiday(i-2)) {
+		a.Score = min(a.Score, holidayScore)
+		a.Explanation += fmt.Sprintf(", but at the level of %s: a holiday?", dd.otherClassName())
+	}
+	a.Evidence = evidence
+	d.add(a, i)
+}
+
+// drop reports whether the volume of slot i, against its baseline vb, is a
+// drop, and whether it may be a holiday: a weekday at the weekend's level
+// (or the other way round), at least holidayShare of the other class's
+// usual volume and not below it by the threshold. A provisional day's low
+// volume is never a drop: its reports are more likely still arriving.
+func (d *detector) drop(i int, vb baseline) (drop, holiday bool, other baseline) {
+	s, o := d.s, d.o
+	vol, t := s.vol[i], o.Threshold
+	if s.provisional[i] || vb.deviation(vol) > -t || vb.median-vol < float64(o.MinMessages) || vol > dropRatio*vb.median {
+		return false, false, other
+	}
+	other, ok := d.volumeBaseline(i, !s.dayAt(i).weekend())
+	return true, ok && vol >= holidayShare*other.median && other.deviation(vol) > -t, other
+}
+
+// holiday reports whether slot j is a drop that may be a holiday.
+func (d *detector) holiday(j int) bool {
+	if j < 0 {
+		return false
+	}
+	vb, ok := d.volumeBaseline(j, d.s.dayAt(j).weekend())
+	if !ok {
+		return false
+	}
+	drop, holiday, _ := d.drop(j, vb)
+	return drop && holiday
 }
 
 // judgePassRate applies the pass rate rules to slot i.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -145,6 +146,8 @@ func (d *detector) add(a Anomaly, i int) {
 		*old = a
 	}
 	old.Day, old.LastDay, old.Days = first, Date{dd.time()}, days
+	old.Evidence = append(slices.DeleteFunc(old.Evidence, func(e string) bool { return strings.HasPrefix(e, "flagged on ") }),
+		fmt.Sprintf("flagged on %d days from %s to %s", days, first.Format(time.DateOnly), dd))
 }
 
 func orAnonymous(by string) string {

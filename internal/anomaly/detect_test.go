@@ -132,6 +132,8 @@ func TestDetectDays(t *testing.T) {
 		{"outage", scale(quiet, 0.1, 72), 84, nil, []string{"volume_drop " + dayKey(72)}},
 		{"a day without reports is a day without mail", quiet, 84, []int{72}, []string{"volume_drop " + dayKey(72)}},
 		{"holiday: a weekday at the weekend's level", scale(quiet, 0.3, 72), 84, nil, nil},
+		{"holidays: two weekdays", scale(quiet, 0.3, 71, 72), 84, nil, nil},
+		{"the third weekday at the weekend's level is no holiday", scale(quiet, 0.3, 70, 71, 72), 84, nil, []string{"volume_drop " + dayKey(72)}},
 		{"outage of days: one alert", scale(quiet, 0.05, 71, 72, 73), 84, nil, []string{"volume_drop " + dayKey(71)}},
 		{"level shift up: one alert", scale(quiet, 2.5, 71, 72, 73, 74, 75, 76, 77, 78, 79), 84, nil, []string{"volume_spike " + dayKey(71)}},
 		{"gradual growth", func(d int, date time.Time) []src {
@@ -392,5 +394,16 @@ func TestIDAndKinds(t *testing.T) {
 	}
 	if KeyKind("other") != "" {
 		t.Error("unknown kind has a key kind")
+	}
+}
+
+// TestHoliday checks that a weekday at the weekend's level is listed, as
+// a possible holiday, without alerting.
+func TestHoliday(t *testing.T) {
+	t.Parallel()
+	r := judge(history(scale(steady(5000, 11, nil), 0.3, 72), 84), 84, 30, Options{})
+	if len(r.Anomalies) != 1 || r.Anomalies[0].Kind != KindVolumeDrop || r.Anomalies[0].Alert ||
+		r.Anomalies[0].Score > holidayScore || !strings.HasSuffix(r.Anomalies[0].Explanation, "a holiday?") {
+		t.Errorf("holiday: %+v", r.Anomalies)
 	}
 }

@@ -47,7 +47,8 @@
 //     which nothing is reported: every source is new and there is no
 //     baseline yet.
 //   - A weekday at the weekend's level is a holiday more likely than an
-//     outage: a weekday drop must also be clearly below the weekend level.
+//     outage: such a drop is listed without alerting, unless it is the
+//     third day in a row.
 //
 // People's feedback (store.ExpectedAnomaly) is honoured: an anomaly marked
 // expected is still listed but no longer alerts, an expected source or

@@ -14,6 +14,10 @@ const (
 	// minSourceDrop is the least drop of a known source's pass rate that
 	// flags it: 20 points.
 	minSourceDrop = 0.20
+	// minSourceDays is the fewest days of its own a source's pass rate
+	// baseline needs: a source seen on a few days may be one whose mail
+	// goes every way.
+	minSourceDays = 7
 	// minSourcePass: only a source that usually passes (half its mail or
 	// more) can stop passing.
 	minSourcePass = 0.5
@@ -164,7 +168,7 @@ func (d *detector) judgeSourceRate(i int, ip string) {
 		bm, bdkim, bspf = bm+x.t.Messages, bdkim+x.t.DKIMPass, bspf+x.t.SPFPass
 	}
 	b, ok := learn(rates, func(med float64) float64 { return max(0.02, binomialMAD(med, m)) })
-	if !ok || b.median < minSourcePass {
+	if !ok || b.n < minSourceDays || b.median < minSourcePass {
 		return
 	}
 	p := float64(today.DMARCPass) / float64(m)
