@@ -296,7 +296,7 @@ func (g *Guide) judgeSources(ctx context.Context, f store.AggregateFilter, a *Ad
 	if a.Current.Reports != nil {
 		policy.ADKIM, policy.ASPF = a.Current.Reports.ADKIM, a.Current.Reports.ASPF
 	}
-	withSPF := g.classifier(g.spfAuthorizer(MaxSPFChecks))
+	withSPF := g.classifier(g.spfAuthorizer())
 	without := g.classifier(g.SPF)
 	out := make([]judgedSource, len(failing))
 	errs := make([]error, len(failing))

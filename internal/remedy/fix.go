@@ -139,7 +139,7 @@ func (g *Guide) Fix(ctx context.Context, ip, domain string) (*Fix, error) {
 	}
 	info := g.ipInfo(ctx, ip)
 	f := &Fix{SourceIP: ip, Domain: domain, Host: Host{Hostname: info.PTR, ASN: info.ASN, ASOrg: info.ASOrg},
-		Classification: g.classifier(g.spfAuthorizer(1)).Classify(ctx, rd.history, info),
+		Classification: g.classifier(g.spfAuthorizer()).Classify(ctx, rd.history, info),
 		Messages:       rd.messages, Failing: rd.tally.failing, OneMechanism: rd.tally.fragile,
 		Failures: rd.tally.list(), Partial: rd.records == FixRecords, Records: []DNSRecord{}, Steps: []Step{}}
 	svc := g.service(f.Classification)

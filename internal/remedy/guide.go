@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
-	"sync"
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/analysis"
@@ -43,9 +41,8 @@ type Guide struct {
 	// nil: no DNS lookups are made.
 	DNS *dnscheck.Checker
 	// SPF tells whether the domain's SPF record authorizes a source, for
-	// the classification; nil: with DNS, the SPF record is evaluated
-	// through DNS for the sources that need it (at most MaxSPFChecks an
-	// advice).
+	// the classification (at most MaxSPFChecks sources of an advice are
+	// asked about); nil: with DNS, a dnscheck.SPFAuthorizer on DNS.
 	SPF analysis.SPFAuthorizer
 	// IPs tells the reverse DNS name and network of a source IP, for
 	// identifying services; nil: services are identified by the domains
@@ -77,14 +74,14 @@ func (g *Guide) classifier(spf analysis.SPFAuthorizer) *analysis.HistoryClassifi
 	return &analysis.HistoryClassifier{Senders: g.Senders, SPF: spf, Now: g.Now}
 }
 
-// spfAuthorizer returns the SPF authorizer for up to max questions: the
-// Guide's own, else one on DNS, else nil.
-func (g *Guide) spfAuthorizer(max int) analysis.SPFAuthorizer {
+// spfAuthorizer returns the SPF authorizer of one answer: the Guide's
+// own, else one on DNS (its cache lives as long as the answer), else nil.
+func (g *Guide) spfAuthorizer() analysis.SPFAuthorizer {
 	switch {
 	case g.SPF != nil:
 		return g.SPF
 	case g.DNS != nil:
-		return &dnsSPF{c: g.DNS, max: max, cache: map[string][2]bool{}}
+		return &dnscheck.SPFAuthorizer{Checker: g.DNS, Now: g.Now}
 	}
 	return nil
 }
@@ -100,46 +97,4 @@ func (g *Guide) check(ctx context.Context, domain string, selectors []string) (*
 		return nil, fmt.Errorf("DNS check of %s: %w", domain, err)
 	}
 	return res, nil
-}
-
-// dnsSPF implements analysis.SPFAuthorizer by evaluating the domain's SPF
-// record (check_host(), RFC 7208 section 4) through DNS, with the
-// envelope sender postmaster@domain. Pass is authorized; fail and
-// softfail are not (a softfail says the record does not list the IP);
-// neutral, none and errors are unknown. It answers at most max distinct
-// questions, caching each, since every evaluation walks the record's
-// includes; beyond that everything is unknown.
-type dnsSPF struct {
-	c     *dnscheck.Checker
-	max   int
-	mu    sync.Mutex
-	cache map[string][2]bool
-}
-
-// AuthorizedBySPF implements analysis.SPFAuthorizer.
-func (s *dnsSPF) AuthorizedBySPF(ctx context.Context, domain string, ip netip.Addr) (bool, bool) {
-	key := domain + " " + ip.String()
-	s.mu.Lock()
-	v, ok := s.cache[key]
-	full := len(s.cache) >= s.max
-	if !ok && !full {
-		s.cache[key] = [2]bool{} // taken: concurrent askers get unknown
-	}
-	s.mu.Unlock()
-	if ok || full {
-		return v[0], v[1]
-	}
-	res, err := s.c.EvaluateSPF(ctx, ip, domain, "")
-	if err == nil {
-		switch res.Result {
-		case dnscheck.SPFPass:
-			v = [2]bool{true, true}
-		case dnscheck.SPFFail, dnscheck.SPFSoftFail:
-			v = [2]bool{false, true}
-		}
-	}
-	s.mu.Lock()
-	s.cache[key] = v
-	s.mu.Unlock()
-	return v[0], v[1]
 }
