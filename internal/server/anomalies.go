@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/anomaly"
@@ -18,13 +19,20 @@ const (
 	maxFeedbackNote = 1000
 )
 
-// anomalies answers GET /api/v1/anomalies?domain=&since=&until=: what the
-// anomaly detector (package anomaly) finds in the domain's days, without
-// since the last 30 up to its last day with mail, each with a stable id,
-// score, confidence, explanation and evidence, whether it alerts and
-// whether someone marked it expected; with the domain's feedback.
+// anomalies answers GET /api/v1/anomalies?domain=&since=&until=&min_score=:
+// what the anomaly detector (package anomaly) finds in the domain's days,
+// without since the last 30 up to its last day with mail, each with a
+// stable id, score, confidence, explanation and evidence, whether it
+// alerts and whether someone marked it expected; with the domain's
+// feedback. min_score leaves out the anomalies scoring less: a domain
+// spoofed every day has dozens of quiet new failing sources a day, which
+// the protocol lists (score 20).
 func (s *Server) anomalies(w http.ResponseWriter, r *http.Request) {
 	q, ok := s.trendQuery(w, r)
+	if !ok {
+		return
+	}
+	minScore, ok := intParam(w, r, "min_score", 0, 100, 0)
 	if !ok {
 		return
 	}
@@ -33,6 +41,7 @@ func (s *Server) anomalies(w http.ResponseWriter, r *http.Request) {
 		s.trendError(w, r, err)
 		return
 	}
+	res.Anomalies = slices.DeleteFunc(res.Anomalies, func(a anomaly.Anomaly) bool { return a.Score < minScore })
 	expected := h.Expected
 	if expected == nil {
 		expected = []store.ExpectedAnomaly{}

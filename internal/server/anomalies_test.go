@@ -145,6 +145,16 @@ func TestAnomaliesFeedback(t *testing.T) {
 		t.Errorf("unmark twice: %d", code)
 	}
 
+	// min_score leaves out the quiet ones.
+	var loud anomalyList
+	get(t, fmt.Sprintf("%s/api/v1/anomalies?domain=%s&min_score=50", ts.URL, h.Domain), &loud)
+	if len(loud.Anomalies) == 0 || slices.ContainsFunc(loud.Anomalies, func(a anomalyView) bool { return a.Score < 50 }) {
+		t.Errorf("min_score=50: %+v", loud.Anomalies)
+	}
+	if r := get(t, ts.URL+"/api/v1/anomalies?domain="+h.Domain+"&min_score=101", nil); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("min_score=101: %d", r.StatusCode)
+	}
+
 	for _, tc := range []struct {
 		name, body string
 		code       int

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,10 +102,7 @@ func TestTrends(t *testing.T) {
 				Volume         int64
 			} `json:"new_sources"`
 			NewSourcesTotal int `json:"new_sources_total"`
-			Anomalies       []struct {
-				Type, Key, Severity, Description string
-				Alert                            bool
-			}
+			Anomalies       []trendAnomaly
 		}
 		Detection struct{ Skipped []string }
 	}
@@ -133,13 +131,12 @@ func TestTrends(t *testing.T) {
 	if spoofers < min(len(burst.IPs), 100)/2 || tr.NewSourcesTotal < spoofers {
 		t.Errorf("%d of the burst's %d IPs among %d new sources", spoofers, len(burst.IPs), tr.NewSourcesTotal)
 	}
-	if !slices.ContainsFunc(tr.Anomalies, func(a struct {
-		Type, Key, Severity, Description string
-		Alert                            bool
-	}) bool { return a.Alert && a.Type == "new_unauthorized" && slices.Contains(burst.IPs, a.Key) && a.Description != "" }) {
+	if !slices.ContainsFunc(tr.Anomalies, func(a trendAnomaly) bool {
+		return a.Alert && a.Type == "new_unauthorized" && slices.Contains(burst.IPs, a.Key) && a.Description != ""
+	}) {
 		t.Errorf("no alert of the burst among %+v", tr.Anomalies)
 	}
-	if !slices.ContainsFunc(rep.Detection.Skipped, func(s string) bool { return len(s) > 16 && s[:16] == "geographic_shift" }) {
+	if !slices.ContainsFunc(rep.Detection.Skipped, func(s string) bool { return strings.HasPrefix(s, "geographic_shift") }) {
 		t.Errorf("without IP data the geographic rule is not said to be skipped: %q", rep.Detection.Skipped)
 	}
 
@@ -164,6 +161,12 @@ func TestTrends(t *testing.T) {
 			t.Errorf("%q: status %d, %+v", tc.query, r.StatusCode, e)
 		}
 	}
+}
+
+// trendAnomaly is an anomaly of a trend.
+type trendAnomaly struct {
+	Type, Key, Severity, Description string
+	Alert                            bool
 }
 
 // synthHistory is a synthetic history and a day of it.
