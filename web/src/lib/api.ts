@@ -76,11 +76,116 @@ export interface Source extends Statistics {
   classification?: Classification;
 }
 
-/** The protocol's source classification, judged from the source's records. */
+export type Confidence = 'high' | 'medium' | 'low';
+
+/**
+ * The protocol's source classification, judged from the source's history
+ * for one domain (analysis.HistoryClassification).
+ */
 export interface Classification {
   classification: 'legitimate' | 'forwarding' | 'suspicious' | 'unknown';
-  confidence: 'high' | 'medium' | 'low';
+  confidence: Confidence;
+  /** Sentences, then the raw authentication results ("DKIM pass for …"). */
   evidence: string[];
+  /** The sending service the source was identified as; absent when none. */
+  service?: ServiceRef;
+  /** A known service failing alignment for the domain: set up wrong, not spoofing. */
+  misconfigured?: boolean;
+  /** What to do about a misconfigured source. */
+  fix?: string;
+  /** Whether the domain's SPF record authorizes the IP; absent when unknown. */
+  spf_authorized?: boolean;
+  /** The totals it was judged from: the source's whole history for the domain. */
+  history: {
+    messages: number;
+    /** 0-100. */
+    pass_rate: number;
+    first_seen?: string;
+    last_seen?: string;
+    active_days: number;
+    records: number;
+    /** Only the newest records were read. */
+    partial?: boolean;
+  };
+}
+
+export type ServiceKind =
+  | 'mailbox-provider'
+  | 'esp'
+  | 'marketing'
+  | 'crm'
+  | 'helpdesk'
+  | 'security-gateway'
+  | 'forwarder'
+  | 'mailing-list';
+
+/** A sending service of the senders catalogue, and how the source matched it. */
+export interface ServiceRef {
+  id: string;
+  name: string;
+  kind: ServiceKind;
+  /** Of the identification. */
+  confidence: Confidence;
+  matched_by: ('reverse_dns' | 'asn' | 'spf_domain' | 'dkim_domain')[];
+  /** The service's SPF/DKIM/DMARC setup documentation. */
+  docs?: string;
+}
+
+export type Verdict = 'clean' | 'limited_data' | 'suspicious' | 'bad';
+
+/** A reputation verdict: score 0 (certainly bad) to 100 (fully trusted). */
+export interface ReputationAssessment {
+  verdict: Verdict;
+  color: 'green' | 'yellow' | 'red';
+  score: number;
+  reasons: string[];
+}
+
+/** One external provider's answer (reputation.Result). */
+export interface ReputationProvider extends Partial<ReputationAssessment> {
+  status: 'ok' | 'not_found' | 'not_configured' | 'not_public' | 'rate_limited' | 'error';
+  message?: string;
+  fetched_at?: string;
+  cached?: boolean;
+  /** rate_limited: when a lookup may go out again. */
+  retry_at?: string;
+  // AbuseIPDB's data.
+  abuse_confidence_score?: number;
+  total_reports?: number;
+  distinct_users?: number;
+  last_reported_at?: string;
+  usage_type?: string;
+  isp?: string;
+  is_whitelisted?: boolean;
+  is_tor?: boolean;
+  // VirusTotal's data.
+  malicious?: number;
+  suspicious?: number;
+  harmless?: number;
+  undetected?: number;
+  /** Community score, below 0 when judged harmful. */
+  reputation?: number;
+  last_analysis?: string;
+}
+
+/** GET /sources/{ip} reputation (roadmap 2.6): the combined verdict and its parts. */
+export interface Reputation extends ReputationAssessment {
+  ip: string;
+  internal: ReputationAssessment & {
+    messages: number;
+    dmarc_pass: number;
+    fully_failed: number;
+    disposition_quarantine: number;
+    disposition_reject: number;
+    first_seen?: string;
+    last_seen?: string;
+    days_active: number;
+    domain_count: number;
+    domains: string[];
+    partial: boolean;
+  };
+  abuseipdb: ReputationProvider;
+  virustotal: ReputationProvider;
 }
 
 /** What the server knows of an IP from offline data (roadmap 1.6). */
@@ -111,6 +216,10 @@ export interface SourceDetail {
     envelope_from?: string;
     auth: string;
   }[];
+  /** Only the source's newest 2,000 records in the filter were read. */
+  partial: boolean;
+  /** Null when the server judges no reputation. */
+  reputation: Reputation | null;
 }
 
 export interface Domain {
@@ -388,3 +497,82 @@ export async function setBadge(domain: string, enabled: boolean, signal?: AbortS
   });
   return decode<BadgeSetting>(res);
 }
+
+/** DNS record checks (GET /api/v1/dns...), as package dnscheck and dnswatch make them. */
+export type DnsStatus = 'ok' | 'warning' | 'error' | 'missing' | 'info';
+export type DnsKind = 'dmarc' | 'spf' | 'dkim' | 'mta-sts' | 'tls-rpt' | 'bimi';
+
+export interface DnsFinding {
+  severity: 'error' | 'warning' | 'info';
+  /** Stable identifier, e.g. spf.too_many_lookups. */
+  code: string;
+  message: string;
+  /** What to do, often with the corrected record; absent when nothing is to be done. */
+  fix?: string;
+}
+
+/** The check of one kind of record at one name (each kind adds fields of its own). */
+export interface DnsRecordCheck {
+  kind: DnsKind;
+  name: string;
+  status: DnsStatus;
+  records: string[];
+  summary?: string;
+  findings: DnsFinding[];
+  /** DKIM only. */
+  selector?: string;
+}
+
+export interface DnsResult {
+  domain: string;
+  status: 'ok' | 'warning' | 'error';
+  dmarc: DnsRecordCheck;
+  spf: DnsRecordCheck;
+  dkim: DnsRecordCheck[];
+  mta_sts: DnsRecordCheck;
+  tls_rpt: DnsRecordCheck;
+  bimi: DnsRecordCheck;
+  queries: number;
+}
+
+export interface DnsChange {
+  kind: DnsKind;
+  name: string;
+  type: 'record' | 'status' | 'finding_added' | 'finding_removed' | 'check_added' | 'check_removed';
+  records_before?: string[];
+  records_after?: string[];
+  status_before?: DnsStatus;
+  status_after?: DnsStatus;
+  finding?: DnsFinding;
+}
+
+export interface DnsCheck {
+  id: number;
+  domain: string;
+  checked_at: string;
+  origin: 'api' | 'schedule';
+  status: 'ok' | 'warning' | 'error';
+  records: { kind: DnsKind; name: string; status: DnsStatus }[];
+  /** When the check the changes compare with was made; null for the first. */
+  previous_at: string | null;
+  changes: DnsChange[];
+  /** In the answer of a check and of the latest checks; not in the history. */
+  result?: DnsResult;
+}
+
+export interface DnsHistory {
+  domain: string;
+  /** DKIM selectors the domain's reports saw signing its mail, the most messages first. */
+  selectors_seen: { selector: string; messages: number }[];
+  checks: DnsCheck[];
+}
+
+export const dnsApi = {
+  /** The newest stored check of every domain, with its result. */
+  latest: (signal?: AbortSignal) => get<{ checks: DnsCheck[] }>('/dns', undefined, signal),
+  /** Checks a domain now; any lets a domain without reports be checked. */
+  check: (domain: string, selectors: string[], any: boolean, signal?: AbortSignal) =>
+    get<DnsCheck>(`/dns/${encodeURIComponent(domain)}`, { selector: selectors.join(','), any: any ? '1' : undefined }, signal),
+  history: (domain: string, limit: number, signal?: AbortSignal) =>
+    get<DnsHistory>(`/dns/${encodeURIComponent(domain)}/history`, { limit }, signal),
+};
