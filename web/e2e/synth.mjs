@@ -1,7 +1,8 @@
 // Generated aggregate reports for the last days, so the browser tests (and
 // their screenshots) see a store like a real one: daily reports from a few
 // reporters for two domains, well-known senders that pass, a forwarder and
-// a spoofer that fail. Deterministic: a seeded generator, dates relative
+// a spoofer that fail, and a SendGrid server not set up for the domains
+// (its mail authenticates as sendgrid.net only). Deterministic: a seeded generator, dates relative
 // to today.
 
 function rng(seed) {
@@ -10,25 +11,38 @@ function rng(seed) {
 }
 
 const senders = [
-  // ip, dkim, spf, share: Google, Amazon SES, Microsoft, a forwarder, a spoofer
+  // ip, dkim, spf, share: Google, Amazon SES, Microsoft, a forwarder, a
+  // spoofer, SendGrid (AS11377) signing and bouncing as sendgrid.net
   { ip: '209.85.220.41', dkim: 'pass', spf: 'pass', weight: 50 },
   { ip: '54.240.8.31', dkim: 'pass', spf: 'fail', weight: 20 },
   { ip: '40.107.22.52', dkim: 'pass', spf: 'pass', weight: 15 },
   { ip: '66.111.4.25', dkim: 'fail', spf: 'fail', weight: 4, forwarded: true },
   { ip: '185.220.101.7', dkim: 'fail', spf: 'fail', weight: 3 },
   { ip: '92.53.116.102', dkim: 'fail', spf: 'fail', weight: 1 },
+  { ip: '149.72.58.20', dkim: 'fail', spf: 'fail', weight: 2, auth: 'sendgrid.net' },
 ];
+
+// The auth_results of a record: a service's own domain (auth) passing,
+// the domain's signature surviving a forwarder, or a spoofer's.
+function authResults(r, domain) {
+  if (r.auth) return { dkim: [r.auth, 'pass', 'smtpapi'], spf: [r.auth, 'pass'] };
+  return {
+    dkim: [r.dkim === 'pass' || r.forwarded ? domain : 'spoof.example', r.forwarded ? 'fail' : r.dkim, 's1'],
+    spf: [r.spf === 'pass' ? domain : 'bounce.example', r.spf],
+  };
+}
 
 function report({ org, email, domain, policy, begin, id, records }) {
   const t = Math.floor(begin.getTime() / 1000);
   const rows = records
+    .map((r) => [r, authResults(r, domain)])
     .map(
-      (r) => `  <record>
+      ([r, a]) => `  <record>
     <row><source_ip>${r.ip}</source_ip><count>${r.count}</count>
       <policy_evaluated><disposition>${r.disposition}</disposition><dkim>${r.dkim}</dkim><spf>${r.spf}</spf></policy_evaluated></row>
     <identifiers><header_from>${domain}</header_from></identifiers>
-    <auth_results><dkim><domain>${r.dkim === 'pass' ? domain : r.forwarded ? domain : 'spoof.example'}</domain><selector>s1</selector><result>${r.forwarded ? 'fail' : r.dkim}</result></dkim>
-      <spf><domain>${r.spf === 'pass' ? domain : 'bounce.example'}</domain><result>${r.spf}</result></spf></auth_results>
+    <auth_results><dkim><domain>${a.dkim[0]}</domain><selector>${a.dkim[2]}</selector><result>${a.dkim[1]}</result></dkim>
+      <spf><domain>${a.spf[0]}</domain><result>${a.spf[1]}</result></spf></auth_results>
   </record>`,
     )
     .join('\n');
