@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/parse-dmarc/parse-dmarc/internal/textfmt"
 )
 
 // percent returns n as a percentage of d, 0-100 rounded to 2 decimals; 0
@@ -22,24 +24,7 @@ func atLeast(n, d int64, pct float64) bool {
 }
 
 // num formats n with thousands separators: 12,345.
-func num(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	if n > -1000 && n < 1000 {
-		return s
-	}
-	digits := strings.TrimPrefix(s, "-")
-	b := make([]byte, 0, len(s)+len(digits)/3)
-	if n < 0 {
-		b = append(b, '-')
-	}
-	for i := range len(digits) {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b = append(b, ',')
-		}
-		b = append(b, digits[i])
-	}
-	return string(b)
-}
+func num(n int64) string { return textfmt.Int(n) }
 
 // messages formats a message count with its noun: "1 message", "12,345
 // messages".
@@ -60,12 +45,7 @@ func part(n, all int64) string {
 }
 
 // plural formats n with the singular or plural noun.
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return num(n) + " " + many
-}
+func plural(n int64, one, many string) string { return textfmt.Count(n, one, many) }
 
 // rate formats a percentage of n in d: "99.2%".
 func rate(n, d int64) string {

@@ -3,37 +3,18 @@ package anomaly
 import (
 	"fmt"
 	"strconv"
-	"strings"
+
+	"github.com/parse-dmarc/parse-dmarc/internal/textfmt"
 )
 
 // num writes n with thousands separators: 4,210.
-func num(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func num(n int64) string { return textfmt.Int(n) }
 
 // numf writes x rounded to a whole number with separators.
 func numf(x float64) string { return num(int64(x + 0.5)) }
 
 // messages is "1 message" or "4,210 messages".
-func messages(n int64) string {
-	if n == 1 {
-		return "1 message"
-	}
-	return num(n) + " messages"
-}
+func messages(n int64) string { return textfmt.Count(n, "message", "messages") }
 
 // pct writes a rate 0-1 as a percentage with one decimal: 97.2%.
 func pct(r float64) string { return strconv.FormatFloat(r*100, 'f', 1, 64) + "%" }

@@ -3,33 +3,15 @@ package remedy
 import (
 	"strconv"
 	"strings"
+
+	"github.com/parse-dmarc/parse-dmarc/internal/textfmt"
 )
 
 // num writes n with thousands separators: 12,345.
-func num(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func num(n int64) string { return textfmt.Int(n) }
 
 // plural writes "1 message" or "12,345 messages".
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return num(n) + " " + many
-}
+func plural(n int64, one, many string) string { return textfmt.Count(n, one, many) }
 
 // messages writes a count of messages.
 func messages(n int64) string { return plural(n, "message", "messages") }
