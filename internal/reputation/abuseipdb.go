@@ -60,12 +60,7 @@ func (abuseIPDB) label() string { return "AbuseIPDB" }
 // the Key header.
 func (abuseIPDB) request(ctx context.Context, base, key string, addr netip.Addr) (*http.Request, error) {
 	q := url.Values{"ipAddress": {addr.String()}, "maxAgeInDays": {fmt.Sprint(abuseIPDBMaxAge)}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(base, "/")+"/check?"+q.Encode(), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Key", key)
-	return req, nil
+	return keyedGet(ctx, base, "/check?"+q.Encode(), "Key", key)
 }
 
 // decode reads {"data": {...}}. Fields AbuseIPDB may send as null

@@ -169,3 +169,14 @@ func truncate(s string, n int) string {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// keyedGet returns a GET request of base and path with the API key in
+// the header named header, as both providers want it.
+func keyedGet(ctx context.Context, base, path, header, key string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(base, "/")+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set(header, key)
+	return req, nil
+}

@@ -57,12 +57,7 @@ func (virusTotal) label() string { return "VirusTotal" }
 // request is GET {base}/ip_addresses/{ip} with the key in the x-apikey
 // header.
 func (virusTotal) request(ctx context.Context, base, key string, addr netip.Addr) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(base, "/")+"/ip_addresses/"+url.PathEscape(addr.String()), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("x-apikey", key)
-	return req, nil
+	return keyedGet(ctx, base, "/ip_addresses/"+url.PathEscape(addr.String()), "x-apikey", key)
 }
 
 // decode reads {"data": {"attributes": {...}}}.
