@@ -576,3 +576,152 @@ export const dnsApi = {
   history: (domain: string, limit: number, signal?: AbortSignal) =>
     get<DnsHistory>(`/dns/${encodeURIComponent(domain)}/history`, { limit }, signal),
 };
+
+/** Trends and anomalies (GET /api/v1/trends, /api/v1/anomalies; packages trend and anomaly). */
+export type AnomalyKind =
+  | 'volume_spike'
+  | 'new_unauthorized'
+  | 'pass_rate_drop'
+  | 'geographic_shift'
+  | 'volume_drop'
+  | 'failing_volume'
+  | 'new_sources'
+  | 'new_source'
+  | 'source_auth_drop';
+
+/** Who marked an anomaly expected, when and why. */
+export interface ExpectedAnomaly {
+  domain: string;
+  kind: AnomalyKind;
+  key: string;
+  by: string;
+  at: string;
+  note: string;
+}
+
+/** One finding of the anomaly detector. */
+export interface Anomaly {
+  /** Stable: the same domain, kind and key have the same id in every run. */
+  id: string;
+  kind: AnomalyKind;
+  /** A day (YYYY-MM-DD), a source IP or a country code, by kind. */
+  key: string;
+  /** The first and last day it was flagged, and on how many. */
+  day: string;
+  last_day: string;
+  days: number;
+  /** 0-100; 50 alerts. */
+  score: number;
+  confidence: Confidence;
+  severity: 'high' | 'medium' | 'low';
+  alert: boolean;
+  expected: boolean;
+  episode_start: string;
+  /** Judged on a day whose reports may still arrive. */
+  provisional: boolean;
+  /** The protocol threshold it crossed, if any. */
+  rule?: string;
+  explanation: string;
+  evidence: string[];
+  value: number;
+  baseline: number;
+  deviation: number;
+  affected_messages: number;
+  feedback?: ExpectedAnomaly;
+}
+
+/** The baselines of one class of days. */
+export interface UsualDays {
+  days: number;
+  volume: number;
+  pass_rate: number;
+  failing: number;
+  new_sources: number;
+}
+
+export interface AnomalyList {
+  domain: string;
+  since: string;
+  until: string;
+  as_of: string;
+  /** Nothing is reported before this day (the domain's first 14 days). */
+  learning_until: string;
+  learning: boolean;
+  provisional_days: string[];
+  /** Rules that did not run, and why. */
+  skipped: string[];
+  usual_weekdays: UsualDays;
+  usual_weekend: UsualDays;
+  /** Newest day first, then by score. */
+  anomalies: Anomaly[];
+  expected: ExpectedAnomaly[];
+}
+
+export type TrendDirection = 'improving' | 'declining' | 'stable' | 'unknown';
+
+export interface TrendPeriod {
+  start: string;
+  /** Exclusive. */
+  end: string;
+  reports_analyzed: number;
+}
+
+/** The protocol's trend object of one domain. */
+export interface TrendReport {
+  domain: string;
+  period: TrendPeriod;
+  previous_period: TrendPeriod;
+  trends: {
+    total_volume: { current: number; previous: number; change_percent: number | null };
+    /** Percent; change in points. */
+    pass_rate: { current: number; previous: number; change_points: number; direction: TrendDirection };
+    new_sources: { ip: string; first_seen: string; classification: string; volume: number; pass_rate: number }[];
+    disappeared_sources: { ip: string; last_seen: string; was_classified: string; volume: number }[];
+    anomalies: {
+      type: AnomalyKind;
+      severity: string;
+      description: string;
+      affected_records: number;
+      id: string;
+      key: string;
+      day: string;
+      score: number;
+      alert: boolean;
+      expected: boolean;
+    }[];
+    new_sources_total: number;
+    disappeared_sources_total: number;
+    sources_partial?: boolean;
+  };
+  detection: { learning_until: string; learning: boolean; provisional_days: string[]; skipped: string[] };
+}
+
+/** The answer of marking an anomaly expected or undoing it. */
+export interface AnomalyFeedback {
+  id: string;
+  expected: boolean;
+  feedback?: ExpectedAnomaly;
+}
+
+export const trendApi = {
+  /** The trend of one domain over r against the period of the same length before. */
+  trend: (domain: string, r: Range, signal?: AbortSignal) => get<TrendReport>('/trends', { ...r, domain }, signal),
+  /** The anomalies of one domain; minScore leaves out those scoring less. */
+  anomalies: (domain: string, r: Range, minScore?: number, signal?: AbortSignal) =>
+    get<AnomalyList>('/anomalies', { ...r, domain, min_score: minScore }, signal),
+  /** Marks an anomaly expected (again: replaces the note); it no longer alerts. */
+  async markExpected(a: { domain: string; kind: AnomalyKind; key: string; note: string }, signal?: AbortSignal): Promise<AnomalyFeedback> {
+    const res = await fetch(url('/anomalies/expected'), {
+      method: 'POST',
+      signal,
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: JSON.stringify(a),
+    });
+    return decode<AnomalyFeedback>(res);
+  },
+  /** Undoes markExpected: the anomaly alerts again (404 when it was not marked). */
+  async unmarkExpected(a: { domain: string; kind: AnomalyKind; key: string }, signal?: AbortSignal): Promise<AnomalyFeedback> {
+    const res = await fetch(url('/anomalies/expected', a), { method: 'DELETE', signal, headers: { Accept: 'application/json' } });
+    return decode<AnomalyFeedback>(res);
+  },
+};
