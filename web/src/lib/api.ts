@@ -577,6 +577,203 @@ export const dnsApi = {
     get<DnsHistory>(`/dns/${encodeURIComponent(domain)}/history`, { limit }, signal),
 };
 
+/** Remediation (roadmap 2.5, package remedy): "Fix this" for a source, and the policy advisor. */
+export type FixCategory =
+  | 'legitimate_misconfiguration'
+  | 'third_party_setup'
+  | 'potential_spoofing'
+  | 'dns_configuration'
+  | 'forwarding'
+  | 'nothing_to_fix';
+
+/** How DKIM or SPF did for DMARC: pass (aligned), not_aligned, fail or none. */
+export type MechanismResult = 'pass' | 'not_aligned' | 'fail' | 'none';
+
+export interface FixMechanism {
+  result: MechanismResult;
+  /** The raw results behind it (at most 3 distinct). */
+  results?: { domain: string; selector?: string; result: string }[];
+  /** Not aligned only because the published mode is strict. */
+  relaxed_would_align?: boolean;
+}
+
+/** One pattern of failure of a source's mail. */
+export interface FixFailure {
+  type: 'both' | 'spf_not_aligned' | 'spf_fail' | 'dkim_not_aligned' | 'dkim_fail';
+  /** In a few words: "DKIM and SPF not aligned". */
+  title: string;
+  dkim: FixMechanism;
+  spf: FixMechanism;
+  header_from: string;
+  adkim: string;
+  aspf: string;
+  messages: number;
+  records: number;
+}
+
+/** A DNS change to make, or a record to make sure of. */
+export interface FixRecord {
+  name: string;
+  type: string;
+  /** Empty when the service generates it (the note says where to find it). */
+  value: string;
+  /** What is published now, when it is replaced. */
+  current?: string;
+  action: 'add' | 'replace' | 'keep' | 'fix';
+  /** What DNS holds at the name now. */
+  status: 'missing' | 'present' | 'invalid' | 'unknown';
+  note?: string;
+}
+
+export interface FixStep {
+  title: string;
+  detail?: string;
+  records?: FixRecord[];
+}
+
+/** The change of the domain's SPF record a fix proposes, checked against the lookup limit. */
+export interface SpfChange {
+  domain: string;
+  /** The mechanism to add: "include:sendgrid.net", "ip4:…". */
+  term: string;
+  current?: string;
+  proposed?: string;
+  already?: boolean;
+  pass_all_replaced?: string;
+  checked: boolean;
+  current_lookups: number;
+  lookups: number;
+  lookup_limit: number;
+  exceeds_limit?: boolean;
+  findings?: DnsFinding[];
+  alternatives?: string[];
+  note?: string;
+}
+
+/** GET /sources/{ip}/fix?domain=: why one source's mail fails for one domain, and how to fix it. */
+export interface Fix {
+  source_ip: string;
+  domain: string;
+  host: { hostname?: string; asn?: number; as_org?: string };
+  classification: Classification;
+  service?: {
+    id: string;
+    name: string;
+    kind: ServiceKind;
+    confidence: Confidence;
+    spf_include?: string;
+    dkim: { custom: boolean; method?: string; selectors?: string[]; note?: string };
+    docs?: string;
+  };
+  messages: number;
+  failing: number;
+  passing_on_one_mechanism: number;
+  failures: FixFailure[];
+  category: FixCategory;
+  category_title: string;
+  summary: string;
+  explanation: string[] | null;
+  steps: FixStep[];
+  records: FixRecord[];
+  spf_change?: SpfChange;
+  docs?: string;
+  verification: { command?: string; steps: string[] };
+  /** For potential spoofing: whether the domain can enforce its policy yet. */
+  policy?: { verdict: AdviceVerdict; current: string; next?: string; reasons: string[] };
+  dns: { checked: boolean; error?: string };
+  /** Only the source's newest records were read. */
+  partial?: boolean;
+}
+
+export type AdviceVerdict = 'ready' | 'ready_with_caution' | 'not_yet' | 'complete';
+
+/** A DMARC policy: p, sp, np, pct, the alignment modes and t. */
+export interface PolicyState {
+  p: string;
+  sp: string;
+  np?: string;
+  pct: number;
+  adkim: string;
+  aspf: string;
+  t?: string;
+}
+
+export interface AdviceSource {
+  source_ip: string;
+  messages: number;
+  failing: number;
+  classification: Classification['classification'];
+  confidence: Confidence;
+  service?: string;
+  misconfigured?: boolean;
+  /** What the source needs, in short; its fix says it in full. */
+  fix?: string;
+}
+
+/** The mail of a kind of source. */
+export interface AdviceGroup {
+  messages: number;
+  failing: number;
+  /** Failing as a percentage of all mail. */
+  share_of_all: number;
+  overridden?: number;
+  source_count: number;
+  /** The failing sources, the most failing first. */
+  sources: AdviceSource[];
+  note?: string;
+}
+
+/** GET /domains/{domain}/advice?days=: whether the domain can tighten its DMARC policy. */
+export interface Advice {
+  domain: string;
+  days: number;
+  since: string;
+  /** The day after the period's last. */
+  until: string;
+  verdict: AdviceVerdict;
+  reasons: string[];
+  /** The legitimate sources whose failures keep the verdict from ready. */
+  blocking: AdviceSource[];
+  current: {
+    reports?: PolicyState;
+    report_date?: string;
+    dns?: PolicyState;
+    record?: string;
+    record_name?: string;
+    inherited?: boolean;
+    effective: PolicyState;
+  };
+  /** The step to take; absent when the verdict is complete. */
+  next?: PolicyState & { step: string; name: string; record: string; notes?: string[] };
+  totals: { messages: number; passing: number; failing: number; pass_rate: number };
+  legitimate_failing_share: number;
+  legitimate: AdviceGroup;
+  forwarding: AdviceGroup;
+  spoofing: AdviceGroup;
+  unclassified: AdviceGroup;
+  other: AdviceGroup;
+  subdomain_failing: number;
+  data: {
+    days: number;
+    min_days: number;
+    messages: number;
+    min_messages: number;
+    reporters: number;
+    min_reporters: number;
+    sufficient: boolean;
+  };
+  thresholds: { target?: string; max_legitimate_failing: number; noise_legitimate_failing: number; max_forwarding_failing: number };
+  dns: { checked: boolean; error?: string };
+}
+
+export const remedyApi = {
+  /** The fix of a source's mail for domain (empty: the domain with most of its mail). */
+  fix: (ip: string, domain: string, signal?: AbortSignal) => get<Fix>(`/sources/${encodeURIComponent(ip)}/fix`, { domain }, signal),
+  /** The policy advisor's answer for domain over the last days (default 30). */
+  advice: (domain: string, days: number | undefined, signal?: AbortSignal) =>
+    get<Advice>(`/domains/${encodeURIComponent(domain)}/advice`, { days }, signal),
+};
+
 /** Trends and anomalies (GET /api/v1/trends, /api/v1/anomalies; packages trend and anomaly). */
 export type AnomalyKind =
   | 'volume_spike'
