@@ -6,9 +6,11 @@ import {
   blockingFailing,
   categoryTone,
   currentText,
+  daysOf,
   disagree,
   failingText,
   groupRows,
+  highlight,
   hostText,
   isSpfRecord,
   lookupText,
@@ -16,6 +18,7 @@ import {
   needsFix,
   nextLabel,
   periodText,
+  pickDomain,
   policyText,
   recordAction,
   spoofingVerdict,
@@ -115,6 +118,18 @@ describe('a fix', () => {
     expect(stepText({ title: 'x' })).toEqual({ paragraphs: [], bullets: [] });
   });
 
+  test('the term added to the SPF record is marked', () => {
+    const c = sendgrid.spf_change!;
+    expect(highlight(c.proposed!, c.term)).toEqual([
+      { text: 'v=spf1 ip4:198.51.100.25 include:_spf.google.com ', added: false },
+      { text: 'include:sendgrid.net', added: true },
+      { text: ' ~all', added: false },
+    ]);
+    expect(highlight('include:x', 'include:x')).toEqual([{ text: 'include:x', added: true }]);
+    expect(highlight('v=spf1 include:xy ~all', 'include:x')).toEqual([{ text: 'v=spf1 include:xy ~all', added: false }]);
+    expect(highlight('v=spf1 ~all', '')).toEqual([{ text: 'v=spf1 ~all', added: false }]);
+  });
+
   test('host and counts', () => {
     expect(hostText(sendgrid.host)).toBe('o1.ptr2625.sendgrid.net, AS11377 SENDGRID');
     expect(hostText(spoofer.host)).toBe('AS4134 Chinanet');
@@ -199,6 +214,20 @@ describe('the policy advisor', () => {
       delete a.next;
     });
     expect(verdict(done).sentence).toBe('Done: example.com publishes p=reject; there is no stricter policy to move to.');
+  });
+
+  test('the domain and the period judged', () => {
+    const doms = [
+      { domain: 'a.example', messages: 10 },
+      { domain: 'b.example', messages: 900 },
+    ];
+    expect(pickDomain('', doms)).toBe('b.example');
+    expect(pickDomain('a.example', doms)).toBe('a.example');
+    expect(pickDomain('', [])).toBe('');
+    expect(pickDomain('', undefined)).toBe('');
+    expect(daysOf('90')).toBe(90);
+    expect(daysOf('7')).toBe(30);
+    expect(daysOf(null)).toBe(30);
   });
 
   test('the period', () => {

@@ -366,3 +366,38 @@ export function disagree(a: Advice): boolean {
   const { dns, reports } = a.current;
   return !!dns && !!reports && policyText(dns) !== policyText(reports);
 }
+
+/**
+ * highlight splits a record into text and the term a fix adds to it, so
+ * the page can mark what is new: "v=spf1 a " [include:x] " ~all".
+ */
+export function highlight(value: string, term: string): { text: string; added: boolean }[] {
+  if (!term) return [{ text: value, added: false }];
+  const i = value.split(' ').indexOf(term);
+  if (i < 0) return [{ text: value, added: false }];
+  const parts = value.split(' ');
+  const before = parts.slice(0, i).join(' ');
+  const after = parts.slice(i + 1).join(' ');
+  return [
+    { text: before ? before + ' ' : '', added: false },
+    { text: term, added: true },
+    { text: after ? ' ' + after : '', added: false },
+  ].filter((p) => p.text);
+}
+
+/** pickDomain is the domain the advisor judges: the filter's, else the one with the most mail. */
+export function pickDomain(filter: string, domains: { domain: string; messages: number }[] | undefined): string {
+  if (filter) return filter;
+  let best: { domain: string; messages: number } | undefined;
+  for (const d of domains ?? []) if (!best || d.messages > best.messages) best = d;
+  return best?.domain ?? '';
+}
+
+/** The periods the advisor offers, in days; 30 is the server's default. */
+export const adviceDays = [14, 30, 90] as const;
+
+/** daysOf reads ?days= of the advisor's page: one of adviceDays, else 30. */
+export function daysOf(q: string | null): number {
+  const n = Number(q);
+  return (adviceDays as readonly number[]).includes(n) ? n : 30;
+}
