@@ -187,6 +187,52 @@ CREATE TABLE dns_checks (
 );
 CREATE INDEX dns_checks_domain ON dns_checks (domain, checked_at, id);
 `},
+	{version: 12, name: "notify", sql: `
+-- Notification channels, their outbox and their delivery log (notify.go).
+-- A channel's secret settings are sealed (package secretbox) before they
+-- come here.
+CREATE TABLE notify_channels (
+	id {{id}},
+	name TEXT NOT NULL,
+	kind TEXT NOT NULL,          -- "webhook", "slack", "discord", "teams", "email"
+	enabled {{int}} NOT NULL,    -- 0 or 1
+	events TEXT NOT NULL,        -- JSON array of the event types it gets, [] for all
+	config TEXT NOT NULL,        -- JSON, the settings that are not secret
+	secrets TEXT NOT NULL,       -- the sealed JSON of the secret settings, '' when none
+	created_at {{int}} NOT NULL, -- Unix seconds
+	updated_at {{int}} NOT NULL
+);
+-- Messages waiting for their delivery or their next attempt.
+CREATE TABLE notify_outbox (
+	id {{id}},
+	channel_id {{int}} NOT NULL REFERENCES notify_channels (id) ON DELETE CASCADE,
+	event_id TEXT NOT NULL,
+	event_type TEXT NOT NULL,
+	message TEXT NOT NULL,        -- JSON, a notice.Message
+	attempts {{int}} NOT NULL,    -- made so far
+	next_at {{int}} NOT NULL,     -- Unix seconds: the next attempt is due
+	lease_until {{int}} NOT NULL, -- Unix seconds: claimed by a worker until then, 0 unclaimed
+	created_at {{int}} NOT NULL
+);
+CREATE INDEX notify_outbox_due ON notify_outbox (next_at, id);
+CREATE INDEX notify_outbox_channel ON notify_outbox (channel_id);
+-- Every attempt, the newest NotifyDeliveriesKept per channel.
+CREATE TABLE notify_deliveries (
+	id {{id}},
+	channel_id {{int}} NOT NULL REFERENCES notify_channels (id) ON DELETE CASCADE,
+	notification_id {{int}} NOT NULL, -- the outbox entry's id, 0 for a send test
+	event_id TEXT NOT NULL,
+	event_type TEXT NOT NULL,
+	attempt {{int}} NOT NULL,         -- from 1
+	outcome TEXT NOT NULL,            -- "delivered", "retrying", "failed"
+	status_code {{int}} NOT NULL,     -- HTTP status or SMTP reply code, 0 when none
+	error TEXT NOT NULL,
+	duration_ms {{int}} NOT NULL,
+	at {{int}} NOT NULL,              -- Unix seconds
+	test {{int}} NOT NULL             -- 1 for a send test
+);
+CREATE INDEX notify_deliveries_channel ON notify_deliveries (channel_id, id);
+`},
 }
 
 // The counter columns both rollup tables had when step 5 created them, and

@@ -148,6 +148,43 @@ type Store interface {
 	// (d= equal to domain) in its newest records, at most records read,
 	// the most messages first.
 	DKIMSelectors(ctx context.Context, domain string, records int) ([]SelectorCount, error)
+	// NotifyChannels lists the notification channels by id.
+	NotifyChannels(ctx context.Context) ([]NotifyChannel, error)
+	// NotifyChannel returns a notification channel; ErrNotFound when none
+	// has id.
+	NotifyChannel(ctx context.Context, id int64) (NotifyChannel, error)
+	// AddNotifyChannel stores a new channel (its ID is ignored) and
+	// returns its id.
+	AddNotifyChannel(ctx context.Context, c NotifyChannel) (int64, error)
+	// UpdateNotifyChannel replaces the settings of channel c.ID, its
+	// Created kept; ErrNotFound when there is none.
+	UpdateNotifyChannel(ctx context.Context, c NotifyChannel) error
+	// DeleteNotifyChannel deletes a channel with its outbox entries and
+	// deliveries; ErrNotFound when there is none.
+	DeleteNotifyChannel(ctx context.Context, id int64) error
+	// EnqueueNotifications adds the entries to the outbox in one
+	// transaction (their ID, Attempts and LeaseUntil are ignored).
+	EnqueueNotifications(ctx context.Context, list []Notification) error
+	// PublishNotification adds n to the outbox once for each enabled
+	// channel whose Events are empty or have n.EventType (n.ChannelID is
+	// ignored), in one statement, and returns how many.
+	PublishNotification(ctx context.Context, n Notification) (int, error)
+	// ClaimNotifications leases the outbox entries due at now that no
+	// worker holds (LeaseUntil not after now) until leaseUntil, at most
+	// limit, the oldest due first: concurrent claims, of this process or
+	// of other replicas, never get the same entry.
+	ClaimNotifications(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Notification, error)
+	// FinishNotification logs d, an attempt of the claimed entry n, and
+	// deletes n, or when retryAt is not zero sets its Attempts to
+	// d.Attempt and its next attempt to retryAt, unclaimed; in one
+	// transaction. The entry is left alone when its lease is no longer
+	// n.LeaseUntil (another worker claimed it after the lease lapsed).
+	FinishNotification(ctx context.Context, n Notification, d NotifyDelivery, retryAt time.Time) error
+	// LogNotifyDelivery logs d (a send test) and returns its id.
+	LogNotifyDelivery(ctx context.Context, d NotifyDelivery) (int64, error)
+	// NotifyDeliveries lists the newest deliveries of a channel, at most
+	// limit. The log keeps NotifyDeliveriesKept per channel.
+	NotifyDeliveries(ctx context.Context, channelID int64, limit int) ([]NotifyDelivery, error)
 	// Close releases the store. An open ReportTx must be ended first.
 	Close() error
 }
