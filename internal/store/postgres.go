@@ -53,6 +53,7 @@ type PostgresOptions struct {
 type Postgres struct {
 	aggregates
 	reads
+	alerting
 	pool   *pgxpool.Pool
 	schema string // current_schema() of the connections: scopes advisory lock keys
 	batch  int
@@ -73,6 +74,7 @@ func OpenPostgresWith(ctx context.Context, dsn string, o PostgresOptions) (*Post
 	p := &Postgres{batch: o.BatchSize}
 	p.aggregates = aggregates{p.rows}
 	p.reads = reads{p.rows}
+	p.alerting = alerting{p.rows, p.alertTx, pgText}
 	if p.batch <= 0 {
 		p.batch = DefaultPostgresBatchSize
 	}

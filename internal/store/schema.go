@@ -233,6 +233,70 @@ CREATE TABLE notify_deliveries (
 );
 CREATE INDEX notify_deliveries_channel ON notify_deliveries (channel_id, id);
 `},
+	{version: 13, name: "alerts", sql: `
+-- The alert engine (alerts.go, package alert): its rules, the alerts they
+-- raised with their history, notifications waiting for their channel
+-- (quiet hours, the rate limit), the messages sent per channel, and when
+-- each domain's first report came.
+CREATE TABLE alert_rules (
+	id {{id}},
+	name TEXT NOT NULL,
+	type TEXT NOT NULL,        -- the condition: "compliance_below", "new_source", ...
+	domain TEXT NOT NULL,      -- a policy domain, "" for all
+	settings TEXT NOT NULL,    -- JSON, the type's thresholds
+	channels TEXT NOT NULL,    -- JSON array of notification channel ids
+	severity TEXT NOT NULL,    -- "info", "warning", "critical"; "" for the condition's own
+	enabled {{bool}} NOT NULL,
+	created_at {{int}} NOT NULL,
+	updated_at {{int}} NOT NULL
+);
+-- No foreign key to the rule: the history outlives it.
+CREATE TABLE alerts (
+	id {{id}},
+	rule_id {{int}} NOT NULL,
+	rule_name TEXT NOT NULL,
+	condition_key TEXT NOT NULL, -- tells a rule's conditions apart: a source IP, a DNS finding
+	domain TEXT NOT NULL,
+	type TEXT NOT NULL,
+	severity TEXT NOT NULL,
+	title TEXT NOT NULL,
+	summary TEXT NOT NULL,
+	facts TEXT NOT NULL,         -- JSON array of {name, value}
+	state TEXT NOT NULL,         -- "open", "acknowledged", "resolved"
+	opened_at {{int}} NOT NULL,  -- Unix seconds
+	last_seen {{int}} NOT NULL,  -- the condition last found to hold
+	acked_at {{int}},
+	acked_by TEXT NOT NULL,
+	resolved_at {{int}},
+	resolved_by TEXT NOT NULL,   -- "" when it resolved as its condition cleared
+	cleared_at {{int}},          -- the condition cleared; NULL while it holds (active)
+	notified {{bool}} NOT NULL   -- queued for its channels
+);
+-- One active alert per rule and condition: the de-duplication.
+CREATE UNIQUE INDEX alerts_active ON alerts (rule_id, condition_key) WHERE cleared_at IS NULL;
+CREATE INDEX alerts_state ON alerts (state, id);
+CREATE INDEX alerts_domain ON alerts (domain, id);
+CREATE TABLE alert_queue (
+	channel_id {{int}} NOT NULL,
+	alert_id {{int}} NOT NULL,
+	queued_at {{int}} NOT NULL,
+	PRIMARY KEY (channel_id, alert_id)
+){{without_rowid}};
+-- Messages sent per channel, for the rate limit; kept a day.
+CREATE TABLE alert_sends (
+	channel_id {{int}} NOT NULL,
+	sent_at {{int}} NOT NULL,
+	alerts {{int}} NOT NULL
+);
+CREATE INDEX alert_sends_channel ON alert_sends (channel_id, sent_at);
+-- When each domain's first report was received: "first report from a new
+-- domain". The domains stored before are noted now, so none of them is new.
+CREATE TABLE alert_domains (
+	domain TEXT PRIMARY KEY,
+	first_report {{int}} NOT NULL
+){{without_rowid}};
+INSERT INTO alert_domains (domain, first_report) SELECT domain, MIN(received_at) FROM reports GROUP BY domain;
+`},
 }
 
 // The counter columns both rollup tables had when step 5 created them, and

@@ -42,6 +42,7 @@ type SQLiteOptions struct {
 type SQLite struct {
 	aggregates
 	reads
+	alerting
 	w *sql.DB // the one writer
 	r *sql.DB // readers, query_only
 
@@ -75,6 +76,7 @@ func OpenSQLiteWith(ctx context.Context, path string, o SQLiteOptions) (*SQLite,
 	s := &SQLite{batch: o.BatchSize, locks: localLocks{path: path}}
 	s.aggregates = aggregates{s.rows}
 	s.reads = reads{s.rows}
+	s.alerting = alerting{s.rows, s.alertTx, sameText}
 	if s.batch <= 0 {
 		s.batch = DefaultBatchSize
 	}

@@ -148,6 +148,8 @@ type Store interface {
 	// (d= equal to domain) in its newest records, at most records read,
 	// the most messages first.
 	DKIMSelectors(ctx context.Context, domain string, records int) ([]SelectorCount, error)
+	// AlertStore keeps the alert engine's rules, alerts and queues.
+	AlertStore
 	// NotifyChannels lists the notification channels by id.
 	NotifyChannels(ctx context.Context) ([]NotifyChannel, error)
 	// NotifyChannel returns a notification channel; ErrNotFound when none
