@@ -1,0 +1,355 @@
+package forensic
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"strings"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/parse-dmarc/parse-dmarc/internal/aggregate"
+)
+
+// maxText bounds the human-readable part kept for recognising a plain-text
+// report: its summary and the copy of the header.
+const maxText = MaxHeader + 16<<10
+
+// Parse reads one failure report mail from r: an RFC 5322 mail, optionally
+// after an mbox "From " line. It refuses, with an error wrapping ErrNotARF,
+// ErrNotAuthFailure, ErrTooLarge or ErrMalformed, what is not a failure
+// report it can read; everything else gives a Report, with warnings in its
+// Messages for what was missing, repaired or assumed.
+//
+// Parse reads r to its end (at most MaxSize+1 bytes), keeping at most a few
+// times MaxHeader in memory: the body of the reported message and the
+// parts that are not needed are read and dropped, never kept.
+func Parse(r io.Reader, opts Options) (*Report, error) {
+	sl := &sizeLimit{r: r, left: MaxSize}
+	br := bufio.NewReaderSize(sl, 32<<10)
+	p := &parser{opts: opts}
+	err := p.mail(br)
+	if err == nil {
+		_, err = io.Copy(io.Discard, br)
+	}
+	if sl.over {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxSize)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p.report()
+}
+
+// parser is the state of one Parse.
+type parser struct {
+	opts  Options
+	msgs  []aggregate.Message
+	outer []field // the report mail's header
+	// feedback holds the fields of the message/feedback-report part, nil
+	// when there is none.
+	feedback []field
+	// original holds the header of the reported message; originalSeen is
+	// set when its part was found.
+	original          []field
+	originalSeen      bool
+	originalTruncated bool
+	// text is the start of the first text/plain part, for recognising a
+	// plain-text report; textMore is set when it was longer.
+	text     []byte
+	textSeen bool
+	parts    int
+	partKind []string // media types of the parts, for ErrNotARF
+	reportMT string   // media type of the mail
+	// eximText holds the summary of a plain-text report.
+	eximText []TextField
+	// broken is a problem in the MIME structure found after some parts.
+	broken string
+}
+
+// mail reads the report mail.
+func (p *parser) mail(br *bufio.Reader) error {
+	if head, _ := br.Peek(5); string(head) == "From " {
+		if _, err := br.ReadSlice('\n'); err != nil && err != bufio.ErrBufferFull {
+			return fmt.Errorf("%w: an mbox From line and nothing else", ErrMalformed)
+		}
+	}
+	h, body, truncated, err := readHeader(br, MaxHeader)
+	switch {
+	case truncated:
+		return fmt.Errorf("%w: the mail's header is larger than %d bytes", ErrTooLarge, MaxHeader)
+	case err != nil:
+		return fmt.Errorf("%w: header: %v", ErrMalformed, err)
+	case h.Len() == 0:
+		return fmt.Errorf("%w: no mail header", ErrMalformed)
+	}
+	p.outer = fields(h)
+	p.reportMT, _ = mediaType(h.Get("Content-Type"))
+	return p.entity(h, body, 0)
+}
+
+// entity reads one MIME entity: the mail, or one of its parts.
+func (p *parser) entity(h textproto.Header, body io.Reader, depth int) error {
+	mt, params := mediaType(h.Get("Content-Type"))
+	if strings.HasPrefix(mt, "multipart/") {
+		return p.multipart(mt, params["boundary"], body, depth)
+	}
+	p.parts++
+	p.partKind = append(p.partKind, mt)
+	dec := transferDecoder(h.Get("Content-Transfer-Encoding"), body)
+	var err error
+	switch mt {
+	case "message/feedback-report":
+		if p.feedback == nil {
+			err = p.readFeedback(dec)
+		}
+	case "message/rfc822", "message/global", "text/rfc822-headers", "message/global-headers":
+		if !p.originalSeen {
+			p.originalSeen = true
+			p.original, p.originalTruncated, err = p.readOriginal(dec, "/original-message/header")
+		}
+	case "text/plain":
+		if !p.textSeen {
+			p.textSeen = true
+			p.text, err = io.ReadAll(io.LimitReader(dec, maxText))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	// The rest of the part (a body, an attachment) is read to reach the
+	// next part, and dropped.
+	if _, err := io.Copy(io.Discard, dec); err != nil && !errors.Is(err, ErrTooLarge) {
+		if p.partErr(err) {
+			return nil
+		}
+		return fmt.Errorf("%w: part %d (%s): %v", ErrMalformed, p.parts, mt, err)
+	}
+	return nil
+}
+
+// partErr tells whether a decoding error in a part that is not needed
+// (broken base64 in an attachment) can be passed over, noting it.
+func (p *parser) partErr(err error) bool {
+	if errors.Is(err, errTooLarge) {
+		return false
+	}
+	p.warn(aggregate.Message{
+		ErrorType: aggregate.SchemaViolation, Field: fmt.Sprintf("/part[%d]", p.parts),
+		Expected: "a decodable MIME part", Actual: "a part that could not be decoded",
+		Severity: aggregate.SeverityWarning, Action: aggregate.ActionSkippedRecord,
+	})
+	return true
+}
+
+// multipart reads the parts of a multipart entity.
+func (p *parser) multipart(mt, boundary string, body io.Reader, depth int) error {
+	if boundary == "" {
+		return fmt.Errorf("%w: %s without boundary", ErrMalformed, mt)
+	}
+	if depth >= maxDepth {
+		return fmt.Errorf("%w: multiparts nested more than %d deep", ErrMalformed, maxDepth)
+	}
+	mr := textproto.NewMultipartReader(body, boundary)
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			if errors.Is(err, errTooLarge) {
+				return err
+			}
+			if p.parts == 0 {
+				return fmt.Errorf("%w: %s: %v", ErrMalformed, mt, err)
+			}
+			// Reports in the wild end without the final boundary, or
+			// with a truncated last part: keep what was read.
+			p.broken = fmt.Sprintf("%s ends after part %d: %v", mt, p.parts, err)
+			return nil
+		}
+		if p.parts >= maxParts {
+			return fmt.Errorf("%w: more than %d MIME parts", ErrMalformed, maxParts)
+		}
+		if err := p.entity(part.Header, part, depth+1); err != nil {
+			return err
+		}
+	}
+}
+
+// readFeedback reads the fields of the message/feedback-report part (RFC
+// 5965 section 3.1: a header block).
+func (p *parser) readFeedback(r io.Reader) error {
+	br := bufio.NewReader(r)
+	skipBlankLines(br)
+	h, _, truncated, err := readHeader(br, MaxHeader)
+	p.feedback = fields(h)
+	if p.feedback == nil {
+		p.feedback = []field{}
+	}
+	switch {
+	case truncated:
+		p.feedback = p.feedback[:max(0, len(p.feedback)-1)]
+		p.warn(aggregate.Message{
+			ErrorType: aggregate.InvalidValue, Field: "/feedback-report",
+			Expected: fmt.Sprintf("at most %d bytes", MaxHeader), Actual: "a longer feedback-report part",
+			Severity: aggregate.SeverityWarning, Action: aggregate.ActionKept,
+		})
+	case err != nil && !errors.Is(err, io.EOF):
+		if errors.Is(err, errTooLarge) {
+			return err
+		}
+		p.warn(aggregate.Message{
+			ErrorType: aggregate.SchemaViolation, Field: "/feedback-report",
+			Expected: "header fields (RFC 5965 section 3.1)", Actual: fmt.Sprintf("a line that is not a field after %d fields", len(p.feedback)),
+			Severity: aggregate.SeverityWarning, Action: aggregate.ActionKept,
+		})
+	}
+	return nil
+}
+
+// readOriginal reads the header of the reported message (or of its copy in
+// a plain-text report) up to MaxHeader, dropping a truncated last field.
+func (p *parser) readOriginal(r io.Reader, where string) ([]field, bool, error) {
+	br := bufio.NewReader(r)
+	skipBlankLines(br)
+	h, _, truncated, err := readHeader(br, MaxHeader)
+	fs := fields(h)
+	switch {
+	case truncated:
+		fs = fs[:max(0, len(fs)-1)]
+		p.warn(aggregate.Message{
+			ErrorType: aggregate.InvalidValue, Field: where,
+			Expected: fmt.Sprintf("a header of at most %d bytes", MaxHeader), Actual: fmt.Sprintf("a longer header, truncated after %d fields", len(fs)),
+			Severity: aggregate.SeverityWarning, Action: aggregate.ActionKept,
+		})
+	case err != nil && !errors.Is(err, io.EOF):
+		if errors.Is(err, errTooLarge) {
+			return nil, false, err
+		}
+		// The offending line is not quoted: it may be body text.
+		p.warn(aggregate.Message{
+			ErrorType: aggregate.SchemaViolation, Field: where,
+			Expected: "header fields (RFC 5322 section 2.2)", Actual: fmt.Sprintf("a line that is not a field after %d fields", len(fs)),
+			Severity: aggregate.SeverityWarning, Action: aggregate.ActionKept,
+		})
+	}
+	return fs, truncated, nil
+}
+
+func (p *parser) warn(m aggregate.Message) {
+	p.msgs = append(p.msgs, m)
+}
+
+// readHeader reads a header of at most limit bytes from r and returns it
+// with the body that follows. truncated is set when the header did not end
+// within the limit; the fields read so far are returned, the last one
+// possibly cut.
+func readHeader(r io.Reader, limit int64) (h textproto.Header, body io.Reader, truncated bool, err error) {
+	lr := &io.LimitedReader{R: r, N: limit}
+	hbr := bufio.NewReader(lr)
+	h, err = textproto.ReadHeader(hbr)
+	if lr.N == 0 {
+		if _, perr := hbr.Peek(1); perr != nil {
+			// The whole limit was read and nothing of it is left after
+			// the header: the header did not end before the limit.
+			return h, nil, true, nil
+		}
+	}
+	// hbr has read ahead, through lr, which reads no more than its limit:
+	// the body is what hbr holds, then the rest of r.
+	return h, io.MultiReader(hbr, r), false, err
+}
+
+// fields returns the fields of h in order, with their names as written.
+func fields(h textproto.Header) []field {
+	var out []field
+	for fs := h.Fields(); fs.Next(); {
+		name := fs.Key()
+		if raw, err := fs.Raw(); err == nil {
+			if k, _, ok := bytes.Cut(raw, []byte(":")); ok {
+				name = strings.TrimSpace(string(k))
+			}
+		}
+		out = append(out, field{name: name, value: fs.Value()})
+	}
+	return out
+}
+
+// skipBlankLines skips empty lines before a header block: reporters put
+// one between a part's header and the fields.
+func skipBlankLines(br *bufio.Reader) {
+	for {
+		b, err := br.Peek(1)
+		if err != nil || (b[0] != '\n' && b[0] != '\r') {
+			return
+		}
+		br.ReadByte()
+	}
+}
+
+// transferDecoder undoes a Content-Transfer-Encoding through go-message,
+// without converting the charset (an entity without Content-Type). An
+// unknown encoding is passed on undecoded.
+func transferDecoder(cte string, r io.Reader) io.Reader {
+	var h message.Header
+	h.Set("Content-Transfer-Encoding", strings.TrimSpace(cte))
+	e, _ := message.New(h, r)
+	return e.Body
+}
+
+// mediaType parses a Content-Type, text/plain when empty (RFC 2045
+// section 5.2), leniently when its parameters are malformed.
+func mediaType(v string) (string, map[string]string) {
+	if strings.TrimSpace(v) == "" {
+		return "text/plain", map[string]string{}
+	}
+	mt, params, err := mime.ParseMediaType(v)
+	if err == nil {
+		return mt, params
+	}
+	mt, rest, _ := strings.Cut(v, ";")
+	params = map[string]string{}
+	for _, f := range strings.Split(rest, ";") {
+		k, val, ok := strings.Cut(f, "=")
+		k = strings.ToLower(strings.TrimSpace(k))
+		if ok && k != "" {
+			if _, dup := params[k]; !dup {
+				params[k] = strings.Trim(strings.TrimSpace(val), `"`)
+			}
+		}
+	}
+	return strings.ToLower(strings.TrimSpace(mt)), params
+}
+
+// errTooLarge is what sizeLimit returns past MaxSize; Parse turns it into
+// ErrTooLarge.
+var errTooLarge = fmt.Errorf("%w: input past the size limit", ErrTooLarge)
+
+// sizeLimit reads at most left bytes from r and one more to tell that
+// there is more, after which it fails.
+type sizeLimit struct {
+	r    io.Reader
+	left int64
+	over bool
+}
+
+func (s *sizeLimit) Read(p []byte) (int, error) {
+	if s.over {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > s.left+1 {
+		p = p[:s.left+1]
+	}
+	n, err := s.r.Read(p)
+	s.left -= int64(n)
+	if s.left < 0 {
+		s.over = true
+		return n, errTooLarge
+	}
+	return n, err
+}
