@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"io"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/aggregate"
+	"github.com/parse-dmarc/parse-dmarc/internal/forensic"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/normalize"
 	"github.com/parse-dmarc/parse-dmarc/internal/version"
@@ -20,13 +22,27 @@ func runParse(ctx context.Context, env Env, args []string) int {
 		`Parse the DMARC reports in each PATH (a file: .xml, .gz, .zip, .eml, mbox; or a
 directory, read recursively; "-" reads standard input) and print one JSON object
 per report found, in the parsing protocol's Normalized Report Format, as JSON Lines.
+Failure (forensic) reports, ARF mails of RFC 6591, are printed with input_format
+"forensic": never with the message body or recipient addresses, and with the
+other personal data reduced as --redact says.
 
 Exit status: 0 when every report parsed (warnings allowed), 1 when any input held
 no usable report, 2 on usage errors.`)
 	pretty := fs.Bool("pretty", false, "indent the JSON (one document per report, no longer one per line)")
+	redact := fs.String("redact", "addresses", "personal data removed from failure reports beyond bodies and recipients: "+
+		"addresses (local parts of all addresses, routing details), full (all header values but the From domain), or off")
 	if code, ok := parseFlags(fs, &env, args); !ok {
 		return code
 	}
+	redaction, err := forensic.ParseRedaction(*redact)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "parse-dmarc: --redact: %v\n", err)
+		return ExitUsage
+	}
+	fopts := forensic.Options{Redaction: redaction}
+	// A failure report is read from the raw mail the walk hands over; one
+	// byte more than forensic.MaxSize tells a mail that is too large.
+	lim := ingest.Limits{MaxRaw: forensic.MaxSize + 1}
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return ExitUsage
@@ -34,12 +50,12 @@ no usable report, 2 on usage errors.`)
 	w := normalize.NewWriter(env.Stdout, normalize.Options{Pretty: *pretty, ParserVersion: version.String()})
 	failed := false
 	for _, path := range fs.Args() {
-		fn := func(p ingest.Payload) error { return parsePayload(w, p, &failed) }
+		fn := func(p ingest.Payload) error { return parsePayload(w, p, fopts, &failed) }
 		var err error
 		if path == "-" {
-			err = ingest.Walk(ctx, "-", env.Stdin, ingest.Limits{}, fn)
+			err = ingest.Walk(ctx, "-", env.Stdin, lim, fn)
 		} else {
-			err = ingest.WalkPath(ctx, path, ingest.Limits{}, fn)
+			err = ingest.WalkPath(ctx, path, lim, fn)
 		}
 		if err != nil {
 			var we writeError
@@ -67,8 +83,11 @@ type writeError struct{ err error }
 
 func (e writeError) Error() string { return e.err.Error() }
 
-func parsePayload(w *normalize.Writer, p ingest.Payload, failed *bool) error {
+func parsePayload(w *normalize.Writer, p ingest.Payload, fopts forensic.Options, failed *bool) error {
 	src := normalize.Source{Name: p.Name}
+	if p.Err != nil && errors.Is(p.Err, ingest.ErrNoReport) && forensic.Sniff(p.Raw) {
+		return parseForensic(w, src, p.Raw, fopts, failed)
+	}
 	if p.Err != nil || p.Kind != ingest.KindXML {
 		*failed = true
 		actual := "content that is not XML"
@@ -94,6 +113,24 @@ func parsePayload(w *normalize.Writer, p ingest.Payload, failed *bool) error {
 	}
 	if !usable {
 		*failed = true
+	}
+	return nil
+}
+
+// parseForensic writes the document of the failure report in mail, the raw
+// bytes of a mail that held no aggregate report.
+func parseForensic(w *normalize.Writer, src normalize.Source, mail []byte, opts forensic.Options, failed *bool) error {
+	sum := sha256.Sum256(mail)
+	src.SHA256 = hex.EncodeToString(sum[:])
+	rep, err := forensic.Parse(bytes.NewReader(mail), opts)
+	if err != nil {
+		*failed = true
+		err = w.ForensicError(src, err)
+	} else {
+		err = w.Forensic(src, rep)
+	}
+	if err != nil {
+		return writeError{err}
 	}
 	return nil
 }

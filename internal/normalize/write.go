@@ -158,7 +158,11 @@ func (w *Writer) fatal(meta ParseMetadata, d *aggregate.Decoder, err error) erro
 }
 
 func (w *Writer) writeError(meta ParseMetadata) error {
-	doc := errorDocument{ParseMetadata: meta, Recommendations: []analysis.Recommendation{}}
+	return w.encode(errorDocument{ParseMetadata: meta, Recommendations: []analysis.Recommendation{}})
+}
+
+// encode writes one document.
+func (w *Writer) encode(doc any) error {
 	enc := json.NewEncoder(w.w)
 	enc.SetEscapeHTML(false)
 	if w.opts.Pretty {
