@@ -297,6 +297,39 @@ CREATE TABLE alert_domains (
 ){{without_rowid}};
 INSERT INTO alert_domains (domain, first_report) SELECT domain, MIN(received_at) FROM reports GROUP BY domain;
 `},
+	{version: 14, name: "report_schedules", sql: `
+-- Scheduled reports (schedules.go): what digest goes to whom and when,
+-- and every sending of one, the newest ScheduleRunsKept per schedule.
+CREATE TABLE report_schedules (
+	id {{id}},
+	name TEXT NOT NULL,
+	kind TEXT NOT NULL,       -- "daily", "weekly", "monthly"
+	day {{int}} NOT NULL,     -- weekday 0 (Sunday) to 6, or day of the month 1 to 28; 0 for daily
+	at_time TEXT NOT NULL,    -- "HH:MM", local time in time_zone
+	time_zone TEXT NOT NULL,  -- IANA name, "UTC"
+	domains TEXT NOT NULL,    -- JSON array of policy domains, [] for all
+	sections TEXT NOT NULL,   -- JSON array of digest sections, [] for all
+	recipients TEXT NOT NULL, -- JSON array of email addresses
+	channels TEXT NOT NULL,   -- JSON array of notification channel ids
+	pdf {{bool}} NOT NULL,
+	enabled {{bool}} NOT NULL,
+	last_run {{int}},         -- Unix seconds: the due time of the newest scheduled run claimed; NULL never
+	created_at {{int}} NOT NULL,
+	updated_at {{int}} NOT NULL
+);
+CREATE TABLE report_schedule_runs (
+	id {{id}},
+	schedule_id {{int}} NOT NULL REFERENCES report_schedules (id) ON DELETE CASCADE,
+	run_at {{int}} NOT NULL,       -- Unix seconds
+	due_at {{int}},                -- the scheduled time it was for; NULL for a run on request
+	period_start {{int}} NOT NULL, -- the period reported on, [start, end)
+	period_end {{int}} NOT NULL,
+	status TEXT NOT NULL,          -- "sent", "failed"
+	error TEXT NOT NULL,
+	recipients TEXT NOT NULL       -- JSON array: email addresses and "channel:ID"
+);
+CREATE INDEX report_schedule_runs_schedule ON report_schedule_runs (schedule_id, run_at, id);
+`},
 }
 
 // The counter columns both rollup tables had when step 5 created them, and

@@ -187,6 +187,29 @@ type Store interface {
 	// NotifyDeliveries lists the newest deliveries of a channel, at most
 	// limit. The log keeps NotifyDeliveriesKept per channel.
 	NotifyDeliveries(ctx context.Context, channelID int64, limit int) ([]NotifyDelivery, error)
+	// Schedules lists the scheduled reports by id.
+	Schedules(ctx context.Context) ([]ReportSchedule, error)
+	// Schedule returns one scheduled report; ErrNotFound when none has id.
+	Schedule(ctx context.Context, id int64) (ReportSchedule, error)
+	// AddSchedule stores a new scheduled report (its ID, LastRun and
+	// times are ignored) and returns its id.
+	AddSchedule(ctx context.Context, sc ReportSchedule) (int64, error)
+	// UpdateSchedule replaces the settings of schedule sc.ID, its
+	// LastRun kept; ErrNotFound when there is none.
+	UpdateSchedule(ctx context.Context, sc ReportSchedule) error
+	// DeleteSchedule deletes a schedule and its runs; ErrNotFound when
+	// there is none.
+	DeleteSchedule(ctx context.Context, id int64) error
+	// ClaimScheduleRun sets the LastRun of an enabled schedule to due
+	// when it is earlier, and reports whether it did: of the processes
+	// claiming the same due time only one gets true, so a run is sent
+	// once however many replicas share the store.
+	ClaimScheduleRun(ctx context.Context, id int64, due time.Time) (bool, error)
+	// AddScheduleRun records a sending of a schedule and deletes its
+	// runs beyond the newest ScheduleRunsKept, in one transaction.
+	AddScheduleRun(ctx context.Context, r ScheduleRun) (int64, error)
+	// ScheduleRuns lists the newest runs of a schedule, at most limit.
+	ScheduleRuns(ctx context.Context, id int64, limit int) ([]ScheduleRun, error)
 	// Close releases the store. An open ReportTx must be ended first.
 	Close() error
 }
