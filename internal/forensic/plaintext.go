@@ -57,7 +57,7 @@ func (p *parser) plainText() ([]field, error) {
 	p.eximText = tf
 	p.warn(aggregate.Message{
 		ErrorType: aggregate.SchemaViolation, Field: "/", Expected: "a message/feedback-report part (RFC 6591)",
-		Actual:   "Exim's plain-text DMARC failure report: fields read from its fixed template, the others left empty",
+		Actual:   "Exim's plain-text DMARC failure report: the fields its fixed template has were read from it",
 		Severity: aggregate.SeverityWarning, Action: aggregate.ActionKept,
 	})
 	if len(header) > 0 {
