@@ -5,6 +5,7 @@ import {
   agoText,
   byAlerts,
   classTone,
+  collapse,
   counts,
   countsText,
   daysText,
@@ -12,6 +13,7 @@ import {
   effectOf,
   expectedText,
   groupByDay,
+  hiddenText,
   keyKind,
   kindLabel,
   mapLimit,
@@ -132,6 +134,23 @@ describe('groupByDay', () => {
   });
 });
 
+describe('collapse', () => {
+  const burst = (n: number) => Array.from({ length: n }, (_, i) => an({ key: '203.0.113.' + i, score: 100 - i }));
+  it('leaves a short list whole', () => {
+    const l = [...burst(6), an({ kind: 'pass_rate_drop', key: '2026-12-03' })];
+    expect(collapse(l)).toEqual({ shown: l, hidden: [] });
+  });
+  it('keeps the first of a kind beyond the limit, and every expected one', () => {
+    const l = [...burst(9), an({ key: 'e', alert: false, expected: true }), an({ kind: 'pass_rate_drop', key: '2026-12-03' })];
+    const c = collapse(l);
+    expect(c.shown.map((a) => a.key)).toEqual(['203.0.113.0', '203.0.113.1', '203.0.113.2', '203.0.113.3', 'e', '2026-12-03']);
+    expect(c.hidden).toEqual([{ kind: 'new_unauthorized', count: 5 }]);
+    expect(hiddenText(c.hidden)).toBe('Show 5 more new sources failing DKIM and SPF');
+    expect(hiddenText([{ kind: 'volume_spike', count: 2 }])).toBe('Show 2 more of this kind');
+    expect(hiddenText([...c.hidden, { kind: 'new_source', count: 2 }])).toBe('Show 7 more');
+  });
+});
+
 describe('counts', () => {
   it('counts each state and sums them up', () => {
     const c = counts([an(), an(), an({ alert: false, expected: true }), an({ alert: false })]);
@@ -170,7 +189,7 @@ describe('feedback', () => {
   });
   it('says who marked it, when and why', () => {
     expect(expectedText({ by: 'admin', at: '2026-12-07T10:00:00Z', note: 'our pen test' })).toBe('Marked expected by admin on Dec 7, 2026: “our pen test”');
-    expect(expectedText({ by: '', at: '2026-12-07T10:00:00Z', note: '' })).toBe('Marked expected by someone on Dec 7, 2026.');
+    expect(expectedText({ by: '', at: '2026-12-07T10:00:00Z', note: '' })).toBe('Marked expected on Dec 7, 2026.');
     expect(expectedText(undefined)).toBe('Marked expected.');
   });
 });
@@ -185,13 +204,13 @@ describe('trend', () => {
   });
   it('compares volumes', () => {
     expect(volumeChange({ current: 5880, previous: 5595, change_percent: 5.09 })).toEqual({
-      value: '5,880 messages',
+      value: '5,880',
       change: 'up 5.1% from 5,595',
       direction: 'up',
       tone: 'neutral',
     });
     expect(volumeChange({ current: 100, previous: 400, change_percent: -75 }).change).toBe('down 75% from 400');
-    expect(volumeChange({ current: 1, previous: 0, change_percent: null })).toMatchObject({ value: '1 message', direction: 'flat' });
+    expect(volumeChange({ current: 1, previous: 0, change_percent: null })).toMatchObject({ value: '1', direction: 'flat' });
     expect(volumeChange({ current: 5, previous: 5, change_percent: 0 }).change).toBe('the same as the previous period');
   });
   it('compares pass rates with their direction', () => {

@@ -157,6 +157,47 @@ export function groupByDay(list: Anomaly[]): DayGroup[] {
     }));
 }
 
+/** What a day's list leaves out until expanded: how many of a kind. */
+export interface Hidden {
+  kind: AnomalyKind;
+  count: number;
+}
+
+/**
+ * collapse keeps a day's list readable when a burst brings dozens of
+ * anomalies of one kind (new sources): of a kind with more than limit,
+ * the first keep (the list's order: alerting, then by score) and every
+ * expected one are shown, the rest counted in hidden.
+ */
+export function collapse(list: Anomaly[], limit = 6, keep = 4): { shown: Anomaly[]; hidden: Hidden[] } {
+  const total = new Map<AnomalyKind, number>();
+  for (const a of list) total.set(a.kind, (total.get(a.kind) ?? 0) + 1);
+  const seen = new Map<AnomalyKind, number>();
+  const shown: Anomaly[] = [];
+  const hidden = new Map<AnomalyKind, number>();
+  for (const a of list) {
+    const n = (seen.get(a.kind) ?? 0) + 1;
+    seen.set(a.kind, n);
+    if ((total.get(a.kind) ?? 0) <= limit || n <= keep || a.expected) shown.push(a);
+    else hidden.set(a.kind, (hidden.get(a.kind) ?? 0) + 1);
+  }
+  return { shown, hidden: [...hidden.entries()].map(([kind, count]) => ({ kind, count })) };
+}
+
+const plurals: Partial<Record<AnomalyKind, string>> = {
+  new_unauthorized: 'new sources failing DKIM and SPF',
+  new_source: 'new senders',
+  source_auth_drop: 'sources that stopped passing',
+  geographic_shift: 'new countries',
+};
+
+/** hiddenText says what "show more" shows: "3 more new sources failing DKIM and SPF". */
+export function hiddenText(h: Hidden[]): string {
+  const n = h.reduce((s, x) => s + x.count, 0);
+  if (h.length === 1) return `Show ${num(n)} more ${plurals[h[0].kind] ?? 'of this kind'}`;
+  return `Show ${num(n)} more`;
+}
+
 /** counts counts the anomalies of each state. */
 export function counts(list: Pick<Anomaly, 'alert' | 'expected'>[]): Record<State, number> {
   const c: Record<State, number> = { alerting: 0, expected: 0, quiet: 0 };
@@ -209,7 +250,7 @@ export function splitFeedback(evidence: string[]): { evidence: string[]; feedbac
 export function expectedText(f: { by: string; at: string; note: string } | undefined): string {
   if (!f) return 'Marked expected.';
   const when = new Date(f.at).toLocaleDateString('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
-  let s = `Marked expected by ${f.by || 'someone'} on ${when}`;
+  let s = `Marked expected ${f.by ? 'by ' + f.by + ' ' : ''}on ${when}`;
   s += f.note ? `: “${f.note}”` : '.';
   return s;
 }
@@ -232,7 +273,7 @@ export function periodDays(p: { start: string; end: string }): number {
 }
 
 export interface Change {
-  /** The headline: "5,880 messages". */
+  /** The headline: "5,880", "85.2%". */
   value: string;
   /** Against the previous period: "up 5.1% from 5,595". */
   change: string;
@@ -242,7 +283,7 @@ export interface Change {
 
 /** volumeChange compares the period's messages with the previous period's. */
 export function volumeChange(v: TrendReport['trends']['total_volume']): Change {
-  const value = plural(v.current, 'message');
+  const value = num(v.current);
   if (v.previous === 0 || v.change_percent === null) {
     return { value, change: 'no mail in the previous period to compare with', direction: 'flat', tone: 'neutral' };
   }
