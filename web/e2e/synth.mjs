@@ -93,3 +93,40 @@ export function recentReports(days = 30, now = new Date()) {
   }
   return out;
 }
+
+/**
+ * spoofedReports is opt-in, for the anomaly tests: `days` days of daily
+ * reports (two reporters) for one domain whose senders are those above,
+ * fewer on weekends, with a trickle of one small new spoofing source a day
+ * (quiet anomalies) and, `burstAgo` days ago, a spoofing burst: `burst`
+ * new source IPs failing both DKIM and SPF with a few hundred messages
+ * together (alerting anomalies). Deterministic, dates relative to now.
+ */
+export function spoofedReports({ domain = 'spoofed.example', days = 45, burstAgo = 4, burst = 6, volume = 1000, now = new Date() } = {}) {
+  const rand = rng(11);
+  const out = [];
+  const reporters = [
+    ['google.com', 'noreply-dmarc-support@google.com'],
+    ['Outlook.com', 'dmarcreport@microsoft.com'],
+  ];
+  for (let d = days; d >= 1; d--) {
+    const begin = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - d));
+    const weekend = begin.getUTCDay() === 0 || begin.getUTCDay() === 6;
+    const extra = [{ ip: `198.51.100.${d}`, dkim: 'fail', spf: 'fail', count: 1 + (d % 3) }];
+    if (d === burstAgo) {
+      for (let i = 0; i < burst; i++) extra.push({ ip: `203.0.113.${10 + i * 7}`, dkim: 'fail', spf: 'fail', count: 30 + ((i * 17) % 40) });
+    }
+    for (const [r, [org, email]] of reporters.entries()) {
+      const records = senders.map((s) => ({
+        ...s,
+        count: Math.max(1, Math.round(((volume * (weekend ? 0.4 : 1) * s.weight) / 200) * (0.9 + rand() * 0.2))),
+        disposition: 'none',
+      }));
+      // Each new source is seen by one reporter.
+      if (r === 0) records.push(...extra.map((e) => ({ ...e, disposition: 'none' })));
+      const id = `${org}-${domain}-${begin.toISOString().slice(0, 10)}`;
+      out.push([`${id}.xml`, report({ org, email, domain, policy: 'none', begin, id, records })]);
+    }
+  }
+  return out;
+}
