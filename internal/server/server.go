@@ -9,6 +9,7 @@ import (
 	"github.com/parse-dmarc/parse-dmarc/internal/analysis"
 	"github.com/parse-dmarc/parse-dmarc/internal/dnswatch"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
+	"github.com/parse-dmarc/parse-dmarc/internal/remedy"
 	"github.com/parse-dmarc/parse-dmarc/internal/senders"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
 	"github.com/parse-dmarc/parse-dmarc/web"
@@ -58,6 +59,11 @@ type Server struct {
 	// DNS, when set, checks domains' DNS records and keeps their history
 	// (the /api/v1/dns routes); nil: those routes answer 501.
 	DNS *dnswatch.Watcher
+	// Guide, when set, answers "Fix this" for a source
+	// (GET /api/v1/sources/{ip}/fix) and the policy advisor
+	// (GET /api/v1/domains/{domain}/advice); nil: those routes answer
+	// 501.
+	Guide *remedy.Guide
 	// UI serves the dashboard at every path the API does not claim;
 	// default the dashboard embedded in the binary (package web).
 	UI http.Handler
@@ -95,9 +101,11 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("POST /api/v1/anomalies/expected", s.markExpected)
 	api.HandleFunc("DELETE /api/v1/anomalies/expected", s.unmarkExpected)
 	api.HandleFunc("GET /api/v1/sources/{ip}", s.source)
+	api.HandleFunc("GET /api/v1/sources/{ip}/fix", s.fixSource)
 	api.HandleFunc("GET /api/v1/domains", s.domains)
 	api.HandleFunc("GET /api/v1/domains/{domain}/badge", badges.getSetting)
 	api.HandleFunc("PUT /api/v1/domains/{domain}/badge", badges.putSetting)
+	api.HandleFunc("GET /api/v1/domains/{domain}/advice", s.advice)
 	api.HandleFunc("GET /api/v1/reporters", s.reporters)
 	api.HandleFunc("GET /api/v1/quarantine", s.listQuarantine)
 	api.HandleFunc("GET /api/v1/quarantine/{id}/raw", s.rawQuarantine)
