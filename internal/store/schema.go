@@ -330,6 +330,48 @@ CREATE TABLE report_schedule_runs (
 );
 CREATE INDEX report_schedule_runs_schedule ON report_schedule_runs (schedule_id, run_at, id);
 `},
+	{version: 15, name: "tls_reports", sql: `
+CREATE TABLE tls_reports (
+	id {{id}},
+	org_name TEXT NOT NULL,
+	report_id TEXT NOT NULL,
+	contact_info TEXT NOT NULL,
+	begin_at {{int}} NOT NULL,    -- Unix seconds
+	end_at {{int}} NOT NULL,
+	received_at {{int}} NOT NULL,
+	source_name TEXT NOT NULL,
+	report TEXT NOT NULL,         -- the parsed report as JSON (package tlsrpt)
+	raw_gzip {{blob}},            -- the JSON as sent, gzipped; NULL when not kept
+	successful {{int}} NOT NULL,  -- sessions of all its policies
+	failed {{int}} NOT NULL,
+	UNIQUE (org_name, report_id)
+);
+CREATE TABLE tls_policies (
+	id {{id}},
+	tls_report_id {{int}} NOT NULL REFERENCES tls_reports (id) ON DELETE CASCADE,
+	policy_domain TEXT NOT NULL,
+	policy_type TEXT NOT NULL,
+	begin_at {{int}} NOT NULL,    -- the report's, for ranges
+	successful {{int}} NOT NULL,
+	failed {{int}} NOT NULL
+);
+CREATE INDEX tls_policies_domain ON tls_policies (policy_domain, begin_at);
+CREATE INDEX tls_policies_report ON tls_policies (tls_report_id);
+CREATE TABLE tls_failures (
+	policy_id {{int}} NOT NULL REFERENCES tls_policies (id) ON DELETE CASCADE,
+	policy_domain TEXT NOT NULL,
+	begin_at {{int}} NOT NULL,
+	org_name TEXT NOT NULL,
+	result_type TEXT NOT NULL,
+	receiving_mx_hostname TEXT NOT NULL,
+	receiving_ip TEXT NOT NULL,
+	sending_mta_ip TEXT NOT NULL,
+	reason_code TEXT NOT NULL,
+	sessions {{int}} NOT NULL
+);
+CREATE INDEX tls_failures_domain ON tls_failures (policy_domain, begin_at);
+CREATE INDEX tls_failures_policy ON tls_failures (policy_id);
+`},
 }
 
 // The counter columns both rollup tables had when step 5 created them, and

@@ -150,6 +150,8 @@ type Store interface {
 	DKIMSelectors(ctx context.Context, domain string, records int) ([]SelectorCount, error)
 	// AlertStore keeps the alert engine's rules, alerts and queues.
 	AlertStore
+	// TLSReportStore keeps SMTP TLS reports.
+	TLSReportStore
 	// NotifyChannels lists the notification channels by id.
 	NotifyChannels(ctx context.Context) ([]NotifyChannel, error)
 	// NotifyChannel returns a notification channel; ErrNotFound when none
