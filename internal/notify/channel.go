@@ -130,8 +130,10 @@ func (c *Channel) Validate() error {
 			return invalid("events", "%q is not one of %s", e, strings.Join(webhook.Types(), ", "))
 		}
 	}
-	slices.Sort(c.Events)
-	c.Events = slices.Compact(c.Events)
+	if len(c.Events) > 0 {
+		// A sorted copy: the caller's slice stays as it was.
+		c.Events = slices.Compact(slices.Sorted(slices.Values(c.Events)))
+	}
 	if c.MaxPerHour < 0 {
 		return invalid("max_per_hour", "0 (unlimited) or more")
 	}

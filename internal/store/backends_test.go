@@ -1,15 +1,10 @@
 package store
 
 import (
-	"context"
-	"fmt"
-	"math/rand/v2"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/parse-dmarc/parse-dmarc/internal/store/storetest"
 )
 
 // postgresEnv names the environment variable holding the URL of a
@@ -17,7 +12,7 @@ import (
 // postgres://postgres@127.0.0.1:5432/test?sslmode=disable. Without it the
 // Postgres cases are skipped. Each test works in a schema of its own,
 // dropped when it ends, so tests run in parallel and leave nothing behind.
-const postgresEnv = "PARSE_DMARC_TEST_POSTGRES"
+const postgresEnv = storetest.PostgresEnv
 
 // opener opens a store on one test database; stores are closed when t
 // ends. batch is the records batch size, zero for the default. Several
@@ -97,37 +92,11 @@ func newPostgresDB(t testing.TB) opener {
 }
 
 // newPostgresSchema creates an empty schema that is dropped when t ends and
-// returns the DSN of postgresEnv with search_path set to it. It skips t
-// when postgresEnv is not set.
+// returns its DSN (storetest.PostgresDSN); it skips t when postgresEnv is
+// not set.
 func newPostgresSchema(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		t.Skipf("%s is not set: set it to a PostgreSQL URL to test the Postgres store", postgresEnv)
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("%s: %v", postgresEnv, err)
-	}
-	schema := fmt.Sprintf("parse_dmarc_test_%016x", rand.Uint64())
-	admin := func(sql string) {
-		ctx := context.Background() // also in Cleanup, after t.Context is done
-		c, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Fatalf("connect to %s: %v", postgresEnv, err)
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	admin("CREATE SCHEMA " + schema)
-	// Registered before any store opens, so it runs after they closed.
-	t.Cleanup(func() { admin("DROP SCHEMA " + schema + " CASCADE") })
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return storetest.PostgresDSN(t)
 }
 
 // scanner is a *sql.Row or pgx.Row.
