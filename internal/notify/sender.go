@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/notice"
 )
@@ -49,3 +50,30 @@ func Permanent(err error) error {
 
 // ErrNoSender means no Sender is registered for a channel's kind.
 var ErrNoSender = errors.New("this kind of channel is not configured in this server")
+
+// RetryAfter wraps err, a failure to retry, with the wait the channel
+// asked for (a 429 with Retry-After): the next attempt comes no sooner,
+// whatever the backoff.
+func RetryAfter(err error, wait time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return &retryAfterError{err: err, wait: wait}
+}
+
+type retryAfterError struct {
+	err  error
+	wait time.Duration
+}
+
+func (e *retryAfterError) Error() string { return e.err.Error() }
+func (e *retryAfterError) Unwrap() error { return e.err }
+
+// retryWait is the wait an error asked for with RetryAfter, 0 when none.
+func retryWait(err error) time.Duration {
+	var ra *retryAfterError
+	if errors.As(err, &ra) {
+		return ra.wait
+	}
+	return 0
+}

@@ -76,8 +76,10 @@ type Service struct {
 	wake chan struct{}
 }
 
-// New returns a Service on st whose secrets box seals, with a
-// WebhookSender for generic webhooks and log for its messages (nil: none).
+// New returns a Service on st whose secrets box seals, with log for its
+// messages (nil: none) and the Senders of the kinds this build has: a
+// WebhookSender for generic webhooks, ChatSender for Slack, Discord and
+// Teams.
 func New(st Store, box *secretbox.Box, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -86,7 +88,8 @@ func New(st Store, box *secretbox.Box, log *slog.Logger) *Service {
 		Store:   st,
 		Box:     box,
 		Log:     log,
-		Senders: map[string]Sender{KindWebhook: &WebhookSender{}},
+		Senders: map[string]Sender{KindWebhook: &WebhookSender{}, KindSlack: ChatSender{}, KindDiscord: ChatSender{},
+			KindTeams: ChatSender{}},
 		wake:    make(chan struct{}, 1),
 	}
 }
@@ -318,7 +321,7 @@ func (s *Service) SendNow(ctx context.Context, channelID int64, m notice.Message
 	if err != nil {
 		return Delivery{}, err
 	}
-	d := s.attempt(ctx, sc, m, 0, 1)
+	d, _ := s.attempt(ctx, sc, m, 0, 1)
 	d.Test = true
 	d.EventID, d.EventType = n.EventID, n.EventType
 	if d.Outcome != store.DeliveryOK {
@@ -332,8 +335,9 @@ func (s *Service) SendNow(ctx context.Context, channelID int64, m notice.Message
 
 // attempt sends m to the channel sc once and returns the attempt, its
 // outcome DeliveryOK or DeliveryRetry, with a failure that should not be
-// retried DeliveryFailed.
-func (s *Service) attempt(ctx context.Context, sc store.NotifyChannel, m notice.Message, delivery int64, n int) store.NotifyDelivery {
+// retried DeliveryFailed, and the wait the channel asked for before a
+// retry (RetryAfter).
+func (s *Service) attempt(ctx context.Context, sc store.NotifyChannel, m notice.Message, delivery int64, n int) (store.NotifyDelivery, time.Duration) {
 	start := s.now()
 	d := store.NotifyDelivery{ChannelID: sc.ID, NotificationID: delivery, EventID: m.Event.ID, EventType: m.Event.Type,
 		Attempt: n, At: start.UTC()}
@@ -348,7 +352,7 @@ func (s *Service) attempt(ctx context.Context, sc store.NotifyChannel, m notice.
 	default:
 		d.Outcome, d.Error = store.DeliveryRetry, err.Error()
 	}
-	return d
+	return d, retryWait(err)
 }
 
 // send opens the channel's secrets and sends through its kind's Sender.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -396,6 +397,7 @@ func TestSendNow(t *testing.T) {
 		t.Errorf("missing channel: %v", err)
 	}
 
+	delete(s.Senders, KindSlack)
 	slack, err := s.CreateChannel(t.Context(), Channel{Name: "chat", Kind: KindSlack, Enabled: true, URL: "https://hooks.slack.com/services/T/B/X"})
 	if err != nil {
 		t.Fatal(err)
@@ -464,5 +466,60 @@ func TestSecretsSealed(t *testing.T) {
 	noKey := New(st, nil, nil)
 	if _, err := noKey.CreateChannel(t.Context(), Channel{Name: "x", Kind: KindWebhook, URL: "https://example.com/"}); err == nil {
 		t.Error("a secret was stored without a key")
+	}
+}
+
+// TestChatSender posts to a Slack webhook on loopback: a 429 with
+// Retry-After puts the next attempt after that wait, a 404 (webhook
+// removed) is not retried.
+func TestChatSender(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	s := newService(t, backends()[0].newDB(t)(), testKey(t), clk)
+	limited := newReceiver(t, "")
+	limited.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(limited.Requests()) == 0 {
+			limited.mu.Lock()
+			limited.requests = append(limited.requests, request{header: r.Header.Clone()})
+			limited.mu.Unlock()
+			w.Header().Set("Retry-After", "600")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		limited.mu.Lock()
+		limited.requests = append(limited.requests, request{header: r.Header.Clone()})
+		limited.mu.Unlock()
+		w.Write([]byte("ok"))
+	})
+	gone := newReceiver(t, "", http.StatusNotFound)
+	want := map[int64]string{}
+	for r, log := range map[*receiver]string{limited: "retrying 429, delivered 200", gone: "failed 404"} {
+		c, err := s.CreateChannel(t.Context(), Channel{Name: log, Kind: KindSlack, Enabled: true, URL: r.URL + "/services/T/B/X"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[c.ID] = log
+	}
+	if err := s.Publish(t.Context(), event(t, webhook.AlertTriggered)); err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, s)
+	clk.Add(5 * time.Minute) // past the backoff, not the Retry-After
+	if n := runOnce(t, s); n != 0 {
+		t.Fatalf("claimed %d before Retry-After", n)
+	}
+	clk.Add(5 * time.Minute)
+	if n := runOnce(t, s); n != 1 {
+		t.Fatalf("claimed %d after Retry-After, want 1", n)
+	}
+	for id, want := range want {
+		log := deliveries(t, s, id)
+		var got []string
+		for _, d := range log {
+			got = append(got, fmt.Sprint(d.Status, " ", d.StatusCode))
+		}
+		if g := strings.Join(got, ", "); g != want {
+			t.Errorf("channel %d: %s, want %s", id, g, want)
+		}
 	}
 }

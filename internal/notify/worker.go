@@ -109,6 +109,7 @@ func (s *Service) RunOnce(ctx context.Context) (int, error) {
 func (s *Service) deliver(ctx context.Context, n store.Notification) error {
 	attempt := n.Attempts + 1
 	var d store.NotifyDelivery
+	var wait time.Duration
 	var m notice.Message
 	sc, err := s.Store.NotifyChannel(ctx, n.ChannelID)
 	switch {
@@ -123,7 +124,7 @@ func (s *Service) deliver(ctx context.Context, n store.Notification) error {
 		d = store.NotifyDelivery{ChannelID: n.ChannelID, NotificationID: n.ID, EventID: n.EventID, EventType: n.EventType,
 			Attempt: attempt, Outcome: store.DeliveryFailed, Error: "the stored message does not decode: " + err.Error(), At: s.now().UTC()}
 	} else {
-		d = s.attempt(ctx, sc, m, n.ID, attempt)
+		d, wait = s.attempt(ctx, sc, m, n.ID, attempt)
 	}
 	var retryAt time.Time
 	if d.Outcome == store.DeliveryRetry {
@@ -135,7 +136,7 @@ func (s *Service) deliver(ctx context.Context, n store.Notification) error {
 			if s.Backoff != nil {
 				backoff = s.Backoff
 			}
-			retryAt = s.now().Add(backoff(attempt))
+			retryAt = s.now().Add(max(backoff(attempt), wait))
 		}
 	}
 	if d.Outcome != store.DeliveryOK {
