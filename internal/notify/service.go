@@ -85,12 +85,12 @@ func New(st Store, box *secretbox.Box, log *slog.Logger) *Service {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{
-		Store:   st,
-		Box:     box,
-		Log:     log,
+		Store: st,
+		Box:   box,
+		Log:   log,
 		Senders: map[string]Sender{KindWebhook: &WebhookSender{}, KindSlack: ChatSender{}, KindDiscord: ChatSender{},
 			KindTeams: ChatSender{}},
-		wake:    make(chan struct{}, 1),
+		wake: make(chan struct{}, 1),
 	}
 }
 
