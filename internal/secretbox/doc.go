@@ -17,7 +17,9 @@
 // in base64 or hex (openssl rand -base64 32). Older keys, which only open,
 // are listed in PARSE_DMARC_SECRET_KEY_OLD. Without a key there is no Box
 // and sealing fails with ErrNoKey: a secret is refused rather than kept in
-// the clear.
+// the clear. FromEnvOrFile, which serve uses, falls back to a key file it
+// creates in the data directory (KeyFileName, mode 0600), so that a first
+// start needs no setup; its doc says what that costs.
 //
 // Limits: the associated data given to Seal and Open binds a value to its
 // purpose, not to a database row, so someone able to write the database can
