@@ -350,3 +350,39 @@ func TestImportPostgres(t *testing.T) {
 		t.Fatalf("second import, exit %d: %s", code, out)
 	}
 }
+
+// TestParseTLSReports prints every SMTP TLS report of the corpus, the
+// mail's gzipped one too, with input_format smtp_tls and its statistics.
+func TestParseTLSReports(t *testing.T) {
+	t.Parallel()
+	needCorpus(t)
+	out, stderr, code := run(t, nil, "parse", filepath.Join(corpus, "smtp_tls"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, stderr, out)
+	}
+	var n int
+	for line := range strings.SplitSeq(strings.TrimSpace(out), "\n") {
+		var d struct {
+			ParseMetadata struct {
+				InputFormat string `json:"input_format"`
+				SHA256      string `json:"sha256"`
+			} `json:"parse_metadata"`
+			Report struct {
+				ReportID string `json:"report_id"`
+			} `json:"report"`
+			Statistics struct {
+				TotalSessions int64 `json:"total_sessions"`
+			} `json:"statistics"`
+		}
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.ParseMetadata.InputFormat != "smtp_tls" || d.Report.ReportID == "" || d.Statistics.TotalSessions == 0 || len(d.ParseMetadata.SHA256) != 64 {
+			t.Errorf("document %s", line)
+		}
+		n++
+	}
+	if n != 4 {
+		t.Errorf("%d documents, want the 4 reports", n)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/parse-dmarc/parse-dmarc/internal/forensic"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/normalize"
+	"github.com/parse-dmarc/parse-dmarc/internal/tlsrpt"
 	"github.com/parse-dmarc/parse-dmarc/internal/version"
 )
 
@@ -24,7 +25,8 @@ directory, read recursively; "-" reads standard input) and print one JSON object
 per report found, in the parsing protocol's Normalized Report Format, as JSON Lines.
 Failure (forensic) reports, ARF mails of RFC 6591, are printed with input_format
 "forensic": never with the message body or recipient addresses, and with the
-other personal data reduced as --redact says.
+other personal data reduced as --redact says. SMTP TLS reports (RFC 8460 JSON,
+gzipped or in mails) are printed with input_format "smtp_tls".
 
 Exit status: 0 when every report parsed (warnings allowed), 1 when any input held
 no usable report, 2 on usage errors.`)
@@ -88,13 +90,14 @@ func parsePayload(w *normalize.Writer, p ingest.Payload, fopts forensic.Options,
 	if p.Err != nil && errors.Is(p.Err, ingest.ErrNoReport) && forensic.Sniff(p.Raw) {
 		return parseForensic(w, src, p.Raw, fopts, failed)
 	}
+	if p.Err == nil && p.Kind == ingest.KindJSON {
+		return parseTLS(w, src, p.Body, failed)
+	}
 	if p.Err != nil || p.Kind != ingest.KindXML {
 		*failed = true
 		actual := "content that is not XML"
 		if p.Err != nil {
 			actual = p.Err.Error()
-		} else if p.Kind == ingest.KindJSON {
-			actual = "an SMTP TLS report (JSON), which this version does not parse yet"
 		}
 		if err := w.Error(src, aggregate.Message{
 			ErrorType: aggregate.SchemaViolation, Field: "/", Expected: "a DMARC aggregate report",
@@ -128,6 +131,23 @@ func parseForensic(w *normalize.Writer, src normalize.Source, mail []byte, opts 
 		err = w.ForensicError(src, err)
 	} else {
 		err = w.Forensic(src, rep)
+	}
+	if err != nil {
+		return writeError{err}
+	}
+	return nil
+}
+
+// parseTLS writes the document of an SMTP TLS report.
+func parseTLS(w *normalize.Writer, src normalize.Source, body io.Reader, failed *bool) error {
+	h := sha256.New()
+	rep, err := tlsrpt.Parse(io.TeeReader(body, h))
+	src.SHA256 = drainSum(body, h)
+	if err != nil {
+		*failed = true
+		err = w.TLSError(src, err)
+	} else {
+		err = w.TLS(src, rep)
 	}
 	if err != nil {
 		return writeError{err}

@@ -40,12 +40,21 @@ func (o Outcome) String() string {
 // it (for download and re-processing); larger reports keep none.
 const maxRawGzip = 8 << 20
 
+// Formats of the reports a Result tells of.
+const (
+	FormatAggregate = "aggregate" // a DMARC aggregate report
+	FormatTLS       = "smtp_tls"  // an SMTP TLS report (RFC 8460)
+)
+
 // Result is the outcome for one payload.
 type Result struct {
-	Name     string
+	Name string
+	// Format is FormatAggregate or FormatTLS; empty for what was
+	// quarantined before its format was known.
+	Format   string
 	Outcome  Outcome
-	ReportID int64 // the store's id: of the new report, or of the quarantine entry
-	Records  int64
+	ReportID int64  // the store's id: of the new report (aggregate or TLS), or of the quarantine entry
+	Records  int64  // records of an aggregate report, policies of a TLS report
 	Status   string // validation status of an imported report
 	Err      error  // why it was quarantined, or why a duplicate is one
 }
@@ -138,11 +147,7 @@ func (im *Importer) Payload(ctx context.Context, p Payload) (Result, error) {
 	case p.Err != nil:
 		return im.quarantine(ctx, p.Name, p.Err, errorType(p.Err), p.Raw, false)
 	case p.Kind == KindJSON:
-		raw, truncated, err := readCapped(p.Body, im.maxRaw())
-		if err != nil {
-			return im.quarantine(ctx, p.Name, err, "unreadable", raw, truncated)
-		}
-		return im.quarantine(ctx, p.Name, errors.New("SMTP TLS reports (RFC 8460) are not supported yet; kept for re-processing"), "unsupported", raw, truncated)
+		return im.tlsReport(ctx, p)
 	}
 	return im.aggregate(ctx, p)
 }
@@ -186,7 +191,7 @@ func (im *Importer) aggregate(ctx context.Context, p Payload) (Result, error) {
 	tx, err := im.Store.BeginReport(ctx, in)
 	if errors.Is(err, store.ErrDuplicate) {
 		im.log().Info("duplicate report", "source", p.Name, "org", hdr.Metadata.Reporter.OrgName, "report_id", hdr.Metadata.ReportID)
-		return Result{Name: p.Name, Outcome: Duplicate, Err: err}, nil
+		return Result{Name: p.Name, Format: FormatAggregate, Outcome: Duplicate, Err: err}, nil
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", p.Name, err)
@@ -218,7 +223,7 @@ func (im *Importer) aggregate(ctx context.Context, p Payload) (Result, error) {
 		return Result{}, fmt.Errorf("%s: commit: %w", p.Name, err)
 	}
 	im.log().Info("report imported", "source", p.Name, "id", id, "records", n, "status", sum.Status)
-	return Result{Name: p.Name, Outcome: Imported, ReportID: id, Records: n, Status: sum.Status}, nil
+	return Result{Name: p.Name, Format: FormatAggregate, Outcome: Imported, ReportID: id, Records: n, Status: sum.Status}, nil
 }
 
 // quarantineDecode quarantines a report the decoder refused, with the raw

@@ -84,7 +84,7 @@ func TestImporterQuarantine(t *testing.T) {
 		{"missing metadata", "nometa.xml", noMeta, aggregate.MissingField, "report_metadata"},
 		{"corrupt gzip", "broken.xml.gz", corrupt, "corrupt", "broken.xml.gz"},
 		{"not a report", "note.xml", []byte("<html>hello</html>"), aggregate.SchemaViolation, "feedback"},
-		{"TLS report", "tls.json", []byte(`{"organization-name":"x"}`), "unsupported", "SMTP TLS"},
+		{"TLS report without an id", "tls.json", []byte(`{"organization-name":"x"}`), "tlsrpt_invalid", "SMTP TLS report: not an SMTP TLS report: report-id: missing"},
 		{"unknown bytes", "x.bin", []byte("\x00\x01\x02garbage"), "unknown_format", "unrecognised"},
 	}
 	for _, tt := range tests {
