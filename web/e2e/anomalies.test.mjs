@@ -163,6 +163,8 @@ test('one domain: what changed, the anomalies, marked expected across a reload, 
   await page.locator(`[data-testid=anomaly][data-key="${target}"][data-state=expected]`).waitFor();
   assert.ok((await it.getByTestId('anomaly-feedback').innerText()).includes(note));
   assert.match(await page.getByTestId('anomaly-status').innerText(), /marked as expected/);
+  // The focus is back on the anomaly's button, now "Undo".
+  await page.waitForFunction((ip) => document.activeElement?.closest('[data-testid=anomaly]')?.dataset.key === ip && document.activeElement.dataset.testid === 'anomaly-undo', target);
   const marked = (await api(`/anomalies?domain=${domain}&since=${since(30)}&min_score=50`)).anomalies.find((a) => a.key === target && a.kind === burst.kind);
   assert.ok(marked.expected && !marked.alert && marked.feedback.note === note, 'the server has it expected');
 
@@ -177,6 +179,7 @@ test('one domain: what changed, the anomalies, marked expected across a reload, 
   await item(page, 'new_unauthorized', target).getByTestId('anomaly-undo').click();
   await page.locator(`[data-testid=anomaly][data-key="${target}"][data-state=alerting]`).waitFor();
   assert.match(await page.getByTestId('anomaly-status').innerText(), /no longer marked as expected/);
+  await page.waitForFunction((ip) => document.activeElement?.closest('[data-testid=anomaly]')?.dataset.key === ip && document.activeElement.dataset.testid === 'anomaly-mark', target);
   const undone = (await api(`/anomalies?domain=${domain}&min_score=50`)).anomalies.find((a) => a.key === target && a.kind === burst.kind);
   assert.ok(undone.alert && !undone.expected, 'the server has it alerting again');
   assert.deepEqual(ctx.errors, []);
