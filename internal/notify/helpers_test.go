@@ -12,7 +12,7 @@ import (
 
 	"github.com/parse-dmarc/parse-dmarc/internal/secretbox"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
-	"github.com/parse-dmarc/parse-dmarc/internal/store/storetest"
+	"github.com/parse-dmarc/parse-dmarc/internal/store/pgtest"
 	"github.com/parse-dmarc/parse-dmarc/internal/webhook"
 )
 
@@ -41,7 +41,7 @@ func backends() []backend {
 			return func() store.Store { return open(t, path) }
 		}},
 		{"postgres", func(t *testing.T) func() store.Store {
-			dsn := storetest.PostgresDSN(t)
+			dsn := pgtest.DSN(t)
 			return func() store.Store { return open(t, dsn) }
 		}},
 	}

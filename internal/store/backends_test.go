@@ -4,7 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/parse-dmarc/parse-dmarc/internal/store/storetest"
+	"github.com/parse-dmarc/parse-dmarc/internal/store/pgtest"
 )
 
 // postgresEnv names the environment variable holding the URL of a
@@ -12,7 +12,7 @@ import (
 // postgres://postgres@127.0.0.1:5432/test?sslmode=disable. Without it the
 // Postgres cases are skipped. Each test works in a schema of its own,
 // dropped when it ends, so tests run in parallel and leave nothing behind.
-const postgresEnv = storetest.PostgresEnv
+const postgresEnv = pgtest.Env
 
 // opener opens a store on one test database; stores are closed when t
 // ends. batch is the records batch size, zero for the default. Several
@@ -92,11 +92,11 @@ func newPostgresDB(t testing.TB) opener {
 }
 
 // newPostgresSchema creates an empty schema that is dropped when t ends and
-// returns its DSN (storetest.PostgresDSN); it skips t when postgresEnv is
+// returns its DSN (pgtest.DSN); it skips t when postgresEnv is
 // not set.
 func newPostgresSchema(t testing.TB) string {
 	t.Helper()
-	return storetest.PostgresDSN(t)
+	return pgtest.DSN(t)
 }
 
 // scanner is a *sql.Row or pgx.Row.

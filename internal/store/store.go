@@ -189,6 +189,9 @@ type Store interface {
 	// NotifyDeliveries lists the newest deliveries of a channel, at most
 	// limit. The log keeps NotifyDeliveriesKept per channel.
 	NotifyDeliveries(ctx context.Context, channelID int64, limit int) ([]NotifyDelivery, error)
+	// NewSources lists the source IPs of a report that no other report
+	// of its domain has, the most messages first, at most limit.
+	NewSources(ctx context.Context, reportID int64, limit int) ([]NewSource, error)
 	// Schedules lists the scheduled reports by id.
 	Schedules(ctx context.Context) ([]ReportSchedule, error)
 	// Schedule returns one scheduled report; ErrNotFound when none has id.
