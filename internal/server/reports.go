@@ -221,12 +221,19 @@ func (s *Server) rawReport(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
+	s.serveOriginal(w, r, raw, "application/xml", "report-"+strconv.FormatInt(id, 10)+".xml")
+}
+
+// serveOriginal answers with the gzip raw of a report's original as a
+// download named filename: gzip-encoded when the client accepts it, as it
+// is stored; 404 when raw is nil (it was too large to keep).
+func (s *Server) serveOriginal(w http.ResponseWriter, r *http.Request, raw []byte, contentType, filename string) {
 	if raw == nil {
 		writeError(w, http.StatusNotFound, "not_kept", "the original of this report was too large to keep")
 		return
 	}
-	w.Header().Set("Content-Type", "application/xml")
-	w.Header().Set("Content-Disposition", `attachment; filename="report-`+strconv.FormatInt(id, 10)+`.xml"`)
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
 	w.Header().Set("Vary", "Accept-Encoding")
 	if acceptsGzip(r) {
 		w.Header().Set("Content-Encoding", "gzip")

@@ -113,6 +113,11 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/dns", s.dnsLatest)
 	api.HandleFunc("GET /api/v1/dns/{domain}", s.dnsCheckNow)
 	api.HandleFunc("GET /api/v1/dns/{domain}/history", s.dnsHistory)
+	api.HandleFunc("GET /api/v1/tls/domains", s.tlsDomains)
+	api.HandleFunc("GET /api/v1/tls/summary", s.tlsSummary)
+	api.HandleFunc("GET /api/v1/tls/reports", s.tlsReports)
+	api.HandleFunc("GET /api/v1/tls/reports/{id}", s.tlsReport)
+	api.HandleFunc("GET /api/v1/tls/reports/{id}/raw", s.tlsRaw)
 	api.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})

@@ -12,8 +12,11 @@ import (
 
 // uploadResult is what happened to one report found in an uploaded file.
 type uploadResult struct {
-	Name     string `json:"name"`
-	Outcome  string `json:"outcome"` // imported | duplicate | quarantined
+	Name    string `json:"name"`
+	Outcome string `json:"outcome"` // imported | duplicate | quarantined
+	// Format is "aggregate" or "smtp_tls" (the report_id is then a TLS
+	// report's, GET /api/v1/tls/reports/{id}); absent when quarantined.
+	Format   string `json:"format,omitempty"`
 	ReportID int64  `json:"report_id,omitempty"`
 	// QuarantineID is the quarantine entry of a refused report.
 	QuarantineID int64  `json:"quarantine_id,omitempty"`
@@ -95,7 +98,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 }
 
 func resultView(r ingest.Result) uploadResult {
-	v := uploadResult{Name: r.Name, Outcome: r.Outcome.String(), Records: r.Records, Status: r.Status}
+	v := uploadResult{Name: r.Name, Outcome: r.Outcome.String(), Format: r.Format, Records: r.Records, Status: r.Status}
 	switch r.Outcome {
 	case ingest.Imported:
 		v.ReportID = r.ReportID
