@@ -82,7 +82,7 @@ func localStart(s string) int {
 	}
 	// A parameter name before the local part: "smtp.mailfrom=user".
 	run := s[j:]
-	if eq := strings.IndexByte(run, '='); eq > 0 && eq < len(run)-1 && paramName(run[:eq]) {
+	if eq := strings.IndexByte(run, '='); eq > 0 && paramName(run[:eq]) {
 		j += eq + 1
 	}
 	for j < n && s[j] == '.' {
@@ -177,7 +177,7 @@ func domainOf(s string) string {
 	d := ""
 	replaceAddresses(s, func(_, domain string) string {
 		if d == "" {
-			d = strings.ToLower(domain)
+			d = strings.ToValidUTF8(strings.ToLower(domain), "\uFFFD")
 		}
 		return ""
 	})

@@ -83,12 +83,14 @@ func (p *parser) mail(br *bufio.Reader) error {
 	case truncated:
 		return fmt.Errorf("%w: the mail's header is larger than %d bytes", ErrTooLarge, MaxHeader)
 	case err != nil:
-		return fmt.Errorf("%w: header: %v", ErrMalformed, err)
+		// The offending line is not quoted: error texts reach the output.
+		return fmt.Errorf("%w: the mail's header has a line that is not a header field", ErrMalformed)
 	case h.Len() == 0:
 		return fmt.Errorf("%w: no mail header", ErrMalformed)
 	}
 	p.outer = fields(h)
 	p.reportMT, _ = mediaType(h.Get("Content-Type"))
+	p.reportMT = safe(p.reportMT)
 	return p.entity(h, body, 0)
 }
 
@@ -99,7 +101,7 @@ func (p *parser) entity(h textproto.Header, body io.Reader, depth int) error {
 		return p.multipart(mt, params["boundary"], body, depth)
 	}
 	p.parts++
-	p.partKind = append(p.partKind, mt)
+	p.partKind = append(p.partKind, safe(mt))
 	dec := transferDecoder(h.Get("Content-Transfer-Encoding"), body)
 	var err error
 	switch mt {
@@ -118,38 +120,40 @@ func (p *parser) entity(h textproto.Header, body io.Reader, depth int) error {
 			p.text, err = io.ReadAll(io.LimitReader(dec, maxText))
 		}
 	}
-	if err != nil {
-		return err
+	if err == nil {
+		// The rest of the part (a body, an attachment) is read to reach
+		// the next part, and dropped.
+		_, err = io.Copy(io.Discard, dec)
 	}
-	// The rest of the part (a body, an attachment) is read to reach the
-	// next part, and dropped.
-	if _, err := io.Copy(io.Discard, dec); err != nil && !errors.Is(err, ErrTooLarge) {
-		if p.partErr(err) {
-			return nil
-		}
-		return fmt.Errorf("%w: part %d (%s): %v", ErrMalformed, p.parts, mt, err)
-	}
-	return nil
+	return p.partErr(err)
 }
 
-// partErr tells whether a decoding error in a part that is not needed
-// (broken base64 in an attachment) can be passed over, noting it.
-func (p *parser) partErr(err error) bool {
-	if errors.Is(err, errTooLarge) {
-		return false
+// partErr tells what an error reading a part means: past the size limit
+// the parse stops; the end of the input inside a part is a missing final
+// boundary, noted; a part that cannot be decoded (broken base64) is noted
+// and passed over.
+func (p *parser) partErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errTooLarge):
+		return err
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		p.brokenAt(fmt.Sprintf("the input ends in part %d, without the final boundary", p.parts))
+		return nil
 	}
 	p.warn(aggregate.Message{
 		ErrorType: aggregate.SchemaViolation, Field: fmt.Sprintf("/part[%d]", p.parts),
 		Expected: "a decodable MIME part", Actual: "a part that could not be decoded",
 		Severity: aggregate.SeverityWarning, Action: aggregate.ActionSkippedRecord,
 	})
-	return true
+	return nil
 }
 
 // multipart reads the parts of a multipart entity.
 func (p *parser) multipart(mt, boundary string, body io.Reader, depth int) error {
 	if boundary == "" {
-		return fmt.Errorf("%w: %s without boundary", ErrMalformed, mt)
+		return fmt.Errorf("%w: %s without boundary", ErrMalformed, safe(mt))
 	}
 	if depth >= maxDepth {
 		return fmt.Errorf("%w: multiparts nested more than %d deep", ErrMalformed, maxDepth)
@@ -165,11 +169,11 @@ func (p *parser) multipart(mt, boundary string, body io.Reader, depth int) error
 				return err
 			}
 			if p.parts == 0 {
-				return fmt.Errorf("%w: %s: %v", ErrMalformed, mt, err)
+				return fmt.Errorf("%w: %s: no part could be read", ErrMalformed, safe(mt))
 			}
 			// Reports in the wild end without the final boundary, or
 			// with a truncated last part: keep what was read.
-			p.broken = fmt.Sprintf("%s ends after part %d: %v", mt, p.parts, err)
+			p.brokenAt(fmt.Sprintf("%s breaks after part %d: a boundary or part header that cannot be read", safe(mt), p.parts))
 			return nil
 		}
 		if p.parts >= maxParts {
@@ -178,6 +182,13 @@ func (p *parser) multipart(mt, boundary string, body io.Reader, depth int) error
 		if err := p.entity(part.Header, part, depth+1); err != nil {
 			return err
 		}
+	}
+}
+
+// brokenAt notes the first problem in the MIME structure.
+func (p *parser) brokenAt(what string) {
+	if p.broken == "" {
+		p.broken = what
 	}
 }
 
@@ -199,6 +210,8 @@ func (p *parser) readFeedback(r io.Reader) error {
 			Expected: fmt.Sprintf("at most %d bytes", MaxHeader), Actual: "a longer feedback-report part",
 			Severity: aggregate.SeverityWarning, Action: aggregate.ActionKept,
 		})
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		p.brokenAt(fmt.Sprintf("the input ends in part %d, without the final boundary", p.parts))
 	case err != nil && !errors.Is(err, io.EOF):
 		if errors.Is(err, errTooLarge) {
 			return err
@@ -227,6 +240,8 @@ func (p *parser) readOriginal(r io.Reader, where string) ([]field, bool, error) 
 			Expected: fmt.Sprintf("a header of at most %d bytes", MaxHeader), Actual: fmt.Sprintf("a longer header, truncated after %d fields", len(fs)),
 			Severity: aggregate.SeverityWarning, Action: aggregate.ActionKept,
 		})
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		p.brokenAt(fmt.Sprintf("the input ends in part %d, without the final boundary", p.parts))
 	case err != nil && !errors.Is(err, io.EOF):
 		if errors.Is(err, errTooLarge) {
 			return nil, false, err
@@ -352,4 +367,13 @@ func (s *sizeLimit) Read(p []byte) (int, error) {
 		return n, errTooLarge
 	}
 	return n, err
+}
+
+// safe bounds a text taken from the input that goes into an error or
+// message (a media type): valid UTF-8, at most 100 bytes.
+func safe(s string) string {
+	if len(s) > 100 {
+		s = s[:100] + "..."
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
