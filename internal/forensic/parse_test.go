@@ -169,13 +169,21 @@ func TestWarnings(t *testing.T) {
 		{"no user agent", map[string]string{"User-Agent": ""}, "/feedback-report/User-Agent", aggregate.MissingField, aggregate.ActionKept,
 			func(r *forensic.Report) bool { return r.UserAgent == "" }},
 		{"no arrival date", map[string]string{"Arrival-Date": ""}, "/feedback-report/Arrival-Date", aggregate.MissingField, aggregate.ActionUsedDefault,
-			func(r *forensic.Report) bool { return r.ArrivalDate.Equal(time.Date(2022, 7, 19, 5, 57, 50, 0, time.UTC)) }},
+			func(r *forensic.Report) bool {
+				return r.ArrivalDate.Equal(time.Date(2022, 7, 19, 5, 57, 50, 0, time.UTC))
+			}},
 		{"unreadable arrival date", map[string]string{"Arrival-Date": "last Tuesday"}, "/feedback-report/Arrival-Date", aggregate.InvalidValue, aggregate.ActionUsedDefault,
-			func(r *forensic.Report) bool { return r.ArrivalDate.Equal(time.Date(2022, 7, 19, 5, 57, 50, 0, time.UTC)) }},
+			func(r *forensic.Report) bool {
+				return r.ArrivalDate.Equal(time.Date(2022, 7, 19, 5, 57, 50, 0, time.UTC))
+			}},
 		{"arrival date without zone", map[string]string{"Arrival-Date": "2022-07-19 05:57:48"}, "/feedback-report/Arrival-Date", aggregate.InvalidValue, aggregate.ActionUsedDefault,
-			func(r *forensic.Report) bool { return r.ArrivalDate.Equal(time.Date(2022, 7, 19, 5, 57, 48, 0, time.UTC)) }},
+			func(r *forensic.Report) bool {
+				return r.ArrivalDate.Equal(time.Date(2022, 7, 19, 5, 57, 48, 0, time.UTC))
+			}},
 		{"received-date", map[string]string{"Arrival-Date": "", "Received-Date": "Tue, 19 Jul 2022 00:57:48 -0500"}, "", "", "",
-			func(r *forensic.Report) bool { return r.ArrivalDate.Equal(time.Date(2022, 7, 19, 5, 57, 48, 0, time.UTC)) }},
+			func(r *forensic.Report) bool {
+				return r.ArrivalDate.Equal(time.Date(2022, 7, 19, 5, 57, 48, 0, time.UTC))
+			}},
 		{"no source ip", map[string]string{"Source-IP": ""}, "/feedback-report/Source-IP", aggregate.MissingField, aggregate.ActionKept,
 			func(r *forensic.Report) bool { return r.SourceIP == "" }},
 		{"bad source ip", map[string]string{"Source-IP": "192.0.2.300"}, "/feedback-report/Source-IP", aggregate.InvalidValue, aggregate.ActionKept,
@@ -185,7 +193,9 @@ func TestWarnings(t *testing.T) {
 		{"no reported domain", map[string]string{"Reported-Domain": ""}, "/feedback-report/Reported-Domain", aggregate.MissingField, aggregate.ActionUsedDefault,
 			func(r *forensic.Report) bool { return r.ReportedDomain == "brand.example" }},
 		{"two reported domains", map[string]string{"Reported-Domain": "a.example", "reported-domain": "b.example"}, "", "", "",
-			func(r *forensic.Report) bool { return r.ReportedDomain == "a.example" && slices.Equal(r.ReportedDomains, []string{"a.example", "b.example"}) }},
+			func(r *forensic.Report) bool {
+				return r.ReportedDomain == "a.example" && slices.Equal(r.ReportedDomains, []string{"a.example", "b.example"})
+			}},
 		{"no auth failure, identity alignment", map[string]string{"Auth-Failure": ""}, "/feedback-report/Auth-Failure", aggregate.MissingField, aggregate.ActionUsedDefault,
 			func(r *forensic.Report) bool { return r.AuthFailure == "dmarc" }},
 		{"no auth failure at all", map[string]string{"Auth-Failure": "", "Identity-Alignment": "", "Authentication-Results": "x; spf=fail"}, "/feedback-report/Auth-Failure", aggregate.MissingField, aggregate.ActionUsedDefault,
@@ -195,9 +205,13 @@ func TestWarnings(t *testing.T) {
 		{"auth failure spf", map[string]string{"Auth-Failure": "SPF"}, "", "", "",
 			func(r *forensic.Report) bool { return r.AuthFailure == "spf" && r.AuthFailureReported == "" }},
 		{"delivery result policy", map[string]string{"Delivery-Result": "policy"}, "", "", "",
-			func(r *forensic.Report) bool { return r.DeliveryResult == "other" && r.DeliveryResultReported == "policy" }},
+			func(r *forensic.Report) bool {
+				return r.DeliveryResult == "other" && r.DeliveryResultReported == "policy"
+			}},
 		{"delivery result vendor", map[string]string{"Delivery-Result": "smg-policy-action"}, "/feedback-report/Delivery-Result", aggregate.InvalidValue, aggregate.ActionNormalized,
-			func(r *forensic.Report) bool { return r.DeliveryResult == "other" && r.DeliveryResultReported == "smg-policy-action" }},
+			func(r *forensic.Report) bool {
+				return r.DeliveryResult == "other" && r.DeliveryResultReported == "smg-policy-action"
+			}},
 		{"no delivery result", map[string]string{"Delivery-Result": ""}, "/feedback-report/Delivery-Result", aggregate.MissingField, aggregate.ActionUsedDefault,
 			func(r *forensic.Report) bool { return r.DeliveryResult == "other" }},
 		{"bad incidents", map[string]string{"Incidents": "many"}, "/feedback-report/Incidents", aggregate.InvalidValue, aggregate.ActionUsedDefault,
@@ -332,7 +346,9 @@ func TestVariants(t *testing.T) {
 		{"multipart/mixed", strings.Replace(full, "multipart/report; report-type=feedback-report;", "multipart/mixed;", 1),
 			func(r *forensic.Report) bool { return r.UserAgent == "SynthReporter/2.0" }, ""},
 		{"malformed original header", strings.Replace(full, "Date: Tue, 19 Jul 2022 07:57:33 +0200\r\n", "not a header line\r\nDate: x\r\n", 1),
-			func(r *forensic.Report) bool { return r.Message.Date == nil && !strings.Contains(r.OriginalHeaders, "not a header") }, "/original-message/header"},
+			func(r *forensic.Report) bool {
+				return r.Message.Date == nil && !strings.Contains(r.OriginalHeaders, "not a header")
+			}, "/original-message/header"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
