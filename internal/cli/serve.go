@@ -18,6 +18,7 @@ import (
 	"github.com/parse-dmarc/parse-dmarc/internal/dnswatch"
 	"github.com/parse-dmarc/parse-dmarc/internal/enrich"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
+	"github.com/parse-dmarc/parse-dmarc/internal/remedy"
 	"github.com/parse-dmarc/parse-dmarc/internal/senders"
 	"github.com/parse-dmarc/parse-dmarc/internal/server"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
@@ -128,6 +129,10 @@ dashboard shows what changed; one replica at a time does.
 			MaxUpload:       *maxUpload,
 			Version:         version.String(),
 		}
+		// "Fix this" and the policy advisor judge sources as the source
+		// page does: the same catalogue, SPF verdicts (and their cache),
+		// IP data and DNS resolvers.
+		srv.Guide = &remedy.Guide{Store: st, Senders: catalogue, DNS: checker, SPF: srv.SPF, IPs: server.GuideIPs(ips)}
 		// Background sources run until ctx ends; serve waits for them so
 		// that the report in hand is committed before exit.
 		sctx, stop := context.WithCancel(ctx)
