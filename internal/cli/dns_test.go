@@ -24,14 +24,7 @@ func TestDNSCheck(t *testing.T) {
 	// MTA-STS needs an HTTPS server; the command reaches none here, so
 	// good.example's policy record is left out.
 	srv := dnstest.NewServer(t, strings.ReplaceAll(string(zone), "_mta-sts.good.example.", "_mta-sts-off.good.example."))
-	tests := []struct {
-		name   string
-		args   []string
-		vars   map[string]string
-		code   int
-		stdout []string // parts of the output
-		stderr string
-	}{
+	runCases(t, []cmdCase{
 		{name: "valid domain", args: []string{"dns", "check", "--resolver", srv.Addr, "--selector", "s1", "good.example"}, code: ExitOK,
 			stdout: []string{"DNS check of good.example", "✅ DMARC: Valid", "   Policy: reject | Alignment: DKIM strict, SPF relaxed", "✅ SPF: Valid", "2/10 DNS lookups", "✅ DKIM (s1): Valid", "RSA 2048-bit key", "ℹ️ MTA-STS: Not published", "0 errors, 0 warnings"}},
 		{name: "flags after the domain", args: []string{"dns", "check", "good.example", "--selector=s1", "--resolver", srv.Addr}, code: ExitOK,
@@ -44,7 +37,33 @@ func TestDNSCheck(t *testing.T) {
 		{name: "no subcommand", args: []string{"dns", "example.com"}, code: ExitUsage, stderr: "Usage: parse-dmarc dns check"},
 		{name: "bad domain", args: []string{"dns", "check", "--resolver", srv.Addr, "not_a domain"}, code: ExitUsage, stderr: "invalid domain name"},
 		{name: "help", args: []string{"dns", "check", "--help"}, code: ExitOK, stderr: "--selector"},
+	})
+
+	// --json prints the result the API serves.
+	env := mapEnv(nil)
+	code := Run(context.Background(), []string{"dns", "check", "--json", "--resolver", srv.Addr, "--selector", "s1", "broken.example"}, env)
+	var r dnscheck.Result
+	if err := json.Unmarshal(env.Stdout.(*bytes.Buffer).Bytes(), &r); err != nil {
+		t.Fatal(err)
 	}
+	if code != ExitFail || r.Domain != "broken.example" || r.Status != dnscheck.StatusError || r.SPF.Status != dnscheck.StatusError || len(r.DKIM) != 1 {
+		t.Errorf("--json: exit %d, %+v", code, r)
+	}
+}
+
+// cmdCase is a run of a command with what its output must hold.
+type cmdCase struct {
+	name   string
+	args   []string
+	vars   map[string]string
+	code   int
+	stdout []string // parts of standard output
+	stderr string   // part of standard error
+}
+
+// runCases runs each case in parallel.
+func runCases(t *testing.T, tests []cmdCase) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -63,17 +82,6 @@ func TestDNSCheck(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", tc.stderr, stderr)
 			}
 		})
-	}
-
-	// --json prints the result the API serves.
-	env := mapEnv(nil)
-	code := Run(context.Background(), []string{"dns", "check", "--json", "--resolver", srv.Addr, "--selector", "s1", "broken.example"}, env)
-	var r dnscheck.Result
-	if err := json.Unmarshal(env.Stdout.(*bytes.Buffer).Bytes(), &r); err != nil {
-		t.Fatal(err)
-	}
-	if code != ExitFail || r.Domain != "broken.example" || r.Status != dnscheck.StatusError || r.SPF.Status != dnscheck.StatusError || len(r.DKIM) != 1 {
-		t.Errorf("--json: exit %d, %+v", code, r)
 	}
 }
 

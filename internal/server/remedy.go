@@ -85,10 +85,13 @@ func (s *Server) fixSource(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Bounds of an advice's period, in days.
+// Bounds of an advice's period, in days (the API's and the CLI's): a
+// week at least, as a shorter period misses the senders that mail weekly
+// (and under remedy.MinAdviceDays days of reports the verdict is "not
+// yet" anyway); a year at most, to bound what the store reads.
 const (
-	adviceMinDays = 7
-	adviceMaxDays = 365
+	AdviceMinDays = 7
+	AdviceMaxDays = 365
 )
 
 // advice answers GET /api/v1/domains/{domain}/advice?days=: whether the
@@ -99,7 +102,7 @@ func (s *Server) advice(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	days, ok := intParam(w, r, "days", adviceMinDays, adviceMaxDays, remedy.DefaultDays)
+	days, ok := intParam(w, r, "days", AdviceMinDays, AdviceMaxDays, remedy.DefaultDays)
 	if !ok {
 		return
 	}
