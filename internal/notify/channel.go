@@ -283,9 +283,11 @@ func (q *QuietHours) Until(t time.Time) time.Time {
 	}
 	lt := t.In(loc)
 	now := lt.Hour()*60 + lt.Minute()
-	midnight := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
+	// The end on the wall clock of its day: time.Date normalizes the
+	// minutes as local time, where adding them to midnight would be an
+	// hour off on a day daylight saving time starts or ends.
 	at := func(day, minute int) time.Time {
-		return midnight.AddDate(0, 0, day).Add(time.Duration(minute) * time.Minute)
+		return time.Date(lt.Year(), lt.Month(), lt.Day()+day, 0, minute, 0, 0, loc)
 	}
 	switch {
 	case start < end && now >= start && now < end:
