@@ -92,6 +92,12 @@ type Importer struct {
 	Log    *slog.Logger
 	// Progress, when set, is called after each payload.
 	Progress func(Result)
+	// Stored, when set, is called after each report is committed
+	// (Outcome Imported), by every way in (files, mail, uploads), since
+	// copies of the Importer keep it while they change Progress. serve
+	// publishes the report's events from it; it should be quick, as
+	// ingest waits for it.
+	Stored func(ctx context.Context, r Result)
 	// Now is the receipt time; default time.Now.
 	Now func() time.Time
 }
@@ -143,6 +149,15 @@ func (im *Importer) now() time.Time {
 // should stop the import; problems with the payload itself end in
 // quarantine and a nil error.
 func (im *Importer) Payload(ctx context.Context, p Payload) (Result, error) {
+	r, err := im.payload(ctx, p)
+	if err == nil && r.Outcome == Imported && im.Stored != nil {
+		im.Stored(ctx, r)
+	}
+	return r, err
+}
+
+// payload imports one payload for Payload.
+func (im *Importer) payload(ctx context.Context, p Payload) (Result, error) {
 	switch {
 	case p.Err != nil:
 		return im.quarantine(ctx, p.Name, p.Err, errorType(p.Err), p.Raw, false)
