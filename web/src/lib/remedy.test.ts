@@ -13,10 +13,14 @@ import {
   highlight,
   hostText,
   isSpfRecord,
+  isVerifyStep,
   lookupText,
+  mechanismLabel,
   mechanismText,
   needsFix,
+  notesShown,
   nextLabel,
+  pct2,
   periodText,
   pickDomain,
   policyText,
@@ -54,7 +58,7 @@ describe('a fix', () => {
 
   test('whether it looks like spoofing', () => {
     expect(spoofingVerdict(spoofer)).toMatchObject({ tone: 'bad', label: 'Looks like spoofing' });
-    expect(spoofingVerdict(spoofer).text).toContain("Do not add it to example.com's SPF record");
+    expect(spoofingVerdict(spoofer).text).toBe("Do not add it to example.com's SPF record or give it a DKIM key: that would make the spoofed mail pass DMARC.");
     const sg = spoofingVerdict(sendgrid);
     expect(sg.label).toBe('Probably not spoofing');
     expect(sg.text).toContain('It is Twilio SendGrid, a real sending service');
@@ -71,11 +75,14 @@ describe('a fix', () => {
 
   test('mechanisms in words', () => {
     const m = sendgrid.failures[0];
-    expect(mechanismText(m.dkim)).toBe('not aligned: pass for sendgrid.net (s=smtpapi)');
-    expect(mechanismText(m.spf)).toBe('not aligned: pass for sendgrid.net');
-    expect(mechanismText(spoofer.failures[0].dkim)).toBe('missing: no result in the reports');
+    expect(mechanismLabel(m.dkim)).toBe('not aligned');
+    expect(mechanismText(m.dkim)).toBe('pass for sendgrid.net (s=smtpapi)');
+    expect(mechanismText(m.spf)).toBe('pass for sendgrid.net');
+    expect(mechanismLabel(spoofer.failures[0].dkim)).toBe('missing');
+    expect(mechanismText(spoofer.failures[0].dkim)).toBe('no result in the reports');
+    expect(mechanismLabel(office.failures[0].dkim)).toBe('failed');
     expect(mechanismText({ result: 'fail', results: [{ domain: 'a.example.com', result: 'pass' }], relaxed_would_align: true })).toBe(
-      'failed: pass for a.example.com; relaxed alignment would pass it',
+      'pass for a.example.com; relaxed alignment would pass it',
     );
   });
 
@@ -88,6 +95,12 @@ describe('a fix', () => {
     expect(isSpfRecord(spf, sendgrid.spf_change)).toBe(true);
     expect(isSpfRecord(s1, sendgrid.spf_change)).toBe(false);
     expect(isSpfRecord(spf, undefined)).toBe(false);
+  });
+
+  test('a note shared by records is shown once', () => {
+    expect(notesShown(sendgrid.records)).toEqual([true, false, false]);
+    expect(notesShown(office.records)).toEqual([true]);
+    expect(notesShown([])).toEqual([]);
   });
 
   test('lookups against the limit', () => {
@@ -109,9 +122,14 @@ describe('a fix', () => {
     expect(t.paragraphs.join('\n')).not.toContain('Your new SPF record should be');
     expect(t.paragraphs.join('\n')).not.toContain('DNS lookups)');
     expect(t.paragraphs[0]).toMatch(/^SPF aligns only when the envelope sender/);
+    // The service's instructions are the records' note: shown with them.
+    expect(stepText(sendgrid.steps[0]).paragraphs).toEqual([]);
+    expect(stepText(office.steps[0]).paragraphs).toEqual([]);
     // A step without records keeps its lines.
     const verify = sendgrid.steps[3];
     expect(stepText(verify).paragraphs).toHaveLength(3);
+    expect(isVerifyStep(verify, sendgrid)).toBe(true);
+    expect(isVerifyStep(sendgrid.steps[2], sendgrid)).toBe(false);
     // Bullets.
     const alt: FixStep = { title: 'Do not add', detail: 'Instead:\n- one\n- two' };
     expect(stepText(alt)).toEqual({ paragraphs: ['Instead:'], bullets: ['one', 'two'] });
@@ -203,7 +221,7 @@ describe('the policy advisor', () => {
       a.legitimate_failing_share = 0.05;
     });
     expect(verdict(within).sentence).toBe(
-      'Ready: publish p=quarantine. 0.1% of legitimate mail (12 messages) failed DMARC in the last 30 days, within the 2% that p=quarantine allows.',
+      'Ready: publish p=quarantine. 0.05% of legitimate mail (12 messages) failed DMARC in the last 30 days, within the 2% that p=quarantine allows.',
     );
     const caution = clone(advice, (a) => (a.verdict = 'ready_with_caution'));
     expect(verdict(caution)).toMatchObject({ label: 'Ready, with caution', tone: 'warn' });
@@ -228,6 +246,13 @@ describe('the policy advisor', () => {
     expect(daysOf('90')).toBe(90);
     expect(daysOf('7')).toBe(30);
     expect(daysOf(null)).toBe(30);
+  });
+
+  test('percentages with two decimals', () => {
+    expect(pct2(1.994)).toBe('1.99%');
+    expect(pct2(0.5)).toBe('0.5%');
+    expect(pct2(100)).toBe('100%');
+    expect(pct2(undefined)).toBe('–');
   });
 
   test('the period', () => {
@@ -268,13 +293,13 @@ describe('the policy advisor', () => {
   });
 
   test('the threshold', () => {
-    expect(thresholdText(advice)).toEqual({ text: '4.7% of legitimate mail fails DMARC; p=quarantine allows at most 2%.', tone: 'bad', fill: 100 });
+    expect(thresholdText(advice)).toEqual({ text: '4.71% of legitimate mail fails DMARC; p=quarantine allows at most 2%.', tone: 'bad', fill: 100 });
     const low = clone(advice, (a) => (a.legitimate_failing_share = 0.5));
     expect(thresholdText(low)).toMatchObject({ tone: 'warn', fill: 25 });
     const none = clone(advice, (a) => (a.legitimate_failing_share = 0));
     expect(thresholdText(none).tone).toBe('good');
     const done = clone(advice, (a) => (a.thresholds.target = ''));
-    expect(thresholdText(done).text).toBe('4.7% of legitimate mail fails DMARC.');
+    expect(thresholdText(done).text).toBe('4.71% of legitimate mail fails DMARC.');
   });
 
   test('where the current policy comes from', () => {

@@ -3,9 +3,18 @@
 // /domains/{domain}/advice). The components only lay these out.
 
 import type { Advice, AdviceGroup, AdviceSource, Fix, FixCategory, FixMechanism, FixRecord, FixStep, PolicyState, SpfChange } from './api';
-import { num, pct, day } from './format';
+import { num, day } from './format';
 
 export type Tone = 'good' | 'warn' | 'bad' | 'neutral';
+
+/**
+ * pct2 formats a percentage with at most two decimals, as the advisor's
+ * thresholds and reasons are written: "1.99%", "0.5%".
+ */
+export function pct2(p: number | undefined): string {
+  if (p === undefined || Number.isNaN(p)) return '–';
+  return (Math.round(p * 100) / 100).toString() + '%';
+}
 
 const categoryTones: Record<FixCategory, Tone> = {
   legitimate_misconfiguration: 'warn',
@@ -37,7 +46,7 @@ export function spoofingVerdict(f: Fix): { tone: Tone; label: string; text: stri
       return {
         tone: 'bad',
         label: 'Looks like spoofing',
-        text: `Nothing authenticated this source's mail as ${d}. Do not add it to ${d}'s SPF record or give it a DKIM key: that would make the spoofed mail pass.`,
+        text: `Do not add it to ${d}'s SPF record or give it a DKIM key: that would make the spoofed mail pass DMARC.`,
       };
     case 'third_party_setup':
       if (f.service)
@@ -77,15 +86,18 @@ const resultWords: Record<string, string> = {
   none: 'missing',
 };
 
+/** mechanismLabel names how DKIM or SPF did for DMARC: "not aligned". */
+export function mechanismLabel(m: FixMechanism): string {
+  return resultWords[m.result] ?? m.result;
+}
+
 /**
- * mechanismText says how DKIM or SPF did on a failure: "not aligned:
- * pass for sendgrid.net (s=smtpapi)".
+ * mechanismText says what the reports show of DKIM or SPF on a failure,
+ * the raw results behind its label: "pass for sendgrid.net (s=smtpapi)".
  */
 export function mechanismText(m: FixMechanism): string {
-  let s = resultWords[m.result] ?? m.result;
   const raw = (m.results ?? []).map((r) => `${r.result} for ${r.domain}${r.selector ? ` (s=${r.selector})` : ''}`);
-  if (raw.length) s += ': ' + raw.join(', ');
-  else if (m.result === 'none') s += ': no result in the reports';
+  let s = raw.length ? raw.join(', ') : 'no result in the reports';
   if (m.relaxed_would_align) s += '; relaxed alignment would pass it';
   return s;
 }
@@ -134,11 +146,12 @@ export function lookupText(c: SpfChange): { text: string; tone: Tone } {
 
 /**
  * stepText splits a step's detail into paragraphs and bullet items,
- * leaving out what the panel shows as records: a record's value, the
- * "Your new SPF record should be:" line before it and the lookup count.
+ * leaving out what the panel shows with the records: a record's value
+ * and note, the "Your new SPF record should be:" line before it and the
+ * lookup count.
  */
 export function stepText(s: FixStep): { paragraphs: string[]; bullets: string[] } {
-  const values = new Set((s.records ?? []).flatMap((r) => [r.value, r.current ?? '']).filter(Boolean));
+  const values = new Set((s.records ?? []).flatMap((r) => [r.value, r.current ?? '', r.note ?? '']).filter(Boolean));
   const lines = (s.detail ?? '').split('\n').map((l) => l.trim());
   const paragraphs: string[] = [];
   const bullets: string[] = [];
@@ -151,6 +164,27 @@ export function stepText(s: FixStep): { paragraphs: string[]; bullets: string[] 
     else paragraphs.push(l);
   }
   return { paragraphs, bullets };
+}
+
+/**
+ * notesShown tells which records of a list show their note: the first of
+ * those sharing one (a service's DKIM records share its instructions).
+ */
+export function notesShown(records: FixRecord[]): boolean[] {
+  const seen = new Set<string>();
+  return records.map((r) => {
+    if (!r.note || seen.has(r.note)) return false;
+    seen.add(r.note);
+    return true;
+  });
+}
+
+/**
+ * isVerifyStep tells the last step of a fix of records, "Verify", whose
+ * detail the panel shows as its own section.
+ */
+export function isVerifyStep(s: FixStep, f: Fix): boolean {
+  return s.title === 'Verify' && f.verification.steps.length > 0;
 }
 
 /** hostText describes a fix's source host: "o1.sendgrid.net, AS11377 SENDGRID". */
@@ -234,7 +268,7 @@ export function verdict(a: Advice): { label: string; tone: Tone; sentence: strin
         `Ready: publish ${step}. ` +
         (a.legitimate.failing === 0
           ? `No legitimate mail failed DMARC ${period}.`
-          : `${pct(a.legitimate_failing_share)} of legitimate mail (${plural(a.legitimate.failing, 'message', 'messages')}) failed DMARC ${period}, within the ${pct(a.thresholds.max_legitimate_failing)} that p=${target} allows.`);
+          : `${pct2(a.legitimate_failing_share)} of legitimate mail (${plural(a.legitimate.failing, 'message', 'messages')}) failed DMARC ${period}, within the ${pct2(a.thresholds.max_legitimate_failing)} that p=${target} allows.`);
       break;
     case 'ready_with_caution':
       sentence = `Ready, with caution: publish ${step}, then watch the next reports before the next step.`;
@@ -335,10 +369,10 @@ export function sufficiency(d: Advice['data']): { ok: boolean; text: string }[] 
 export function thresholdText(a: Advice): { text: string; tone: Tone; fill: number } {
   const t = a.thresholds;
   const share = a.legitimate_failing_share;
-  if (!t.target) return { text: `${pct(share)} of legitimate mail fails DMARC.`, tone: share > 0 ? 'warn' : 'good', fill: share > 0 ? 100 : 0 };
+  if (!t.target) return { text: `${pct2(share)} of legitimate mail fails DMARC.`, tone: share > 0 ? 'warn' : 'good', fill: share > 0 ? 100 : 0 };
   const over = share > t.max_legitimate_failing;
   return {
-    text: `${pct(share)} of legitimate mail fails DMARC; p=${t.target} allows at most ${pct(t.max_legitimate_failing)}.`,
+    text: `${pct2(share)} of legitimate mail fails DMARC; p=${t.target} allows at most ${pct2(t.max_legitimate_failing)}.`,
     tone: over ? 'bad' : share > t.noise_legitimate_failing ? 'warn' : 'good',
     fill: t.max_legitimate_failing > 0 ? Math.min(100, (share * 100) / t.max_legitimate_failing) : 100,
   };
