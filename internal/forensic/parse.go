@@ -318,7 +318,10 @@ func transferDecoder(cte string, r io.Reader) io.Reader {
 }
 
 // mediaType parses a Content-Type, text/plain when empty (RFC 2045
-// section 5.2), leniently when its parameters are malformed.
+// section 5.2). Reports in the wild have malformed parameters (a stray
+// semicolon, an unquoted boundary with "="): then the media type is what
+// comes before the first semicolon and the boundary, the only parameter
+// needed, is looked for on its own.
 func mediaType(v string) (string, map[string]string) {
 	if strings.TrimSpace(v) == "" {
 		return "text/plain", map[string]string{}
@@ -327,16 +330,16 @@ func mediaType(v string) (string, map[string]string) {
 	if err == nil {
 		return mt, params
 	}
-	mt, rest, _ := strings.Cut(v, ";")
+	mt, _, _ = strings.Cut(v, ";")
 	params = map[string]string{}
-	for _, f := range strings.Split(rest, ";") {
-		k, val, ok := strings.Cut(f, "=")
-		k = strings.ToLower(strings.TrimSpace(k))
-		if ok && k != "" {
-			if _, dup := params[k]; !dup {
-				params[k] = strings.Trim(strings.TrimSpace(val), `"`)
-			}
+	if i := strings.Index(strings.ToLower(v), "boundary="); i >= 0 {
+		b := v[i+len("boundary="):]
+		if strings.HasPrefix(b, `"`) {
+			b, _, _ = strings.Cut(b[1:], `"`)
+		} else {
+			b, _, _ = strings.Cut(b, ";")
 		}
+		params["boundary"] = strings.TrimSpace(b)
 	}
 	return strings.ToLower(strings.TrimSpace(mt)), params
 }

@@ -90,3 +90,19 @@ func TestReduceSignature(t *testing.T) {
 		t.Errorf("%q, want %q", got, want)
 	}
 }
+
+func TestMediaType(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, mt, boundary string }{
+		{"", "text/plain", ""},
+		{`multipart/report; report-type=feedback-report; boundary="=_b_"`, "multipart/report", "=_b_"},
+		{"Multipart/Mixed; boundary=B_36;", "multipart/mixed", "B_36"},
+		{`multipart/report; report-type=feedback-report;; boundary="a=b"; x`, "multipart/report", "a=b"},
+		{"multipart/report; boundary=a=b; charset", "multipart/report", "a=b"},
+	} {
+		mt, params := mediaType(tc.in)
+		if mt != tc.mt || params["boundary"] != tc.boundary {
+			t.Errorf("%q: %q %q", tc.in, mt, params["boundary"])
+		}
+	}
+}
