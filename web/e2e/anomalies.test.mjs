@@ -1,6 +1,7 @@
 // The Trends page's "What changed" card and anomaly list against a real
 // server holding 45 days of a domain spoofed in a burst four days ago
-// (synth.mjs spoofedReports), next to the usual two domains: the alerts
+// (synth.mjs spoofedReports), next to the usual two domains and one with
+// a single report of 2024 (none in the range): the alerts
 // of every domain, one domain's trend against the period before, the
 // anomalies with their explanations, marking one expected (surviving a
 // reload) and undoing it. Every assertion compares the page with what
@@ -8,7 +9,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, context, screenshot, axe } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve, launch, context, screenshot, axe, corpus } from './harness.mjs';
 import { recentReports, spoofedReports } from './synth.mjs';
 
 const domain = 'spoofed.example';
@@ -24,6 +27,8 @@ before(async () => {
   browser = await launch();
   const form = new FormData();
   for (const [name, xml] of [...spoofedReports({ domain }), ...recentReports(30)]) form.append('file', new Blob([xml]), name);
+  const old = 'aggregate/protection.outlook.com!example.com!1711756800!1711843200.xml';
+  form.append('file', new Blob([readFileSync(join(corpus, old))]), old.split('/').pop());
   const res = await fetch(srv.base + '/api/v1/reports', { method: 'POST', body: form });
   assert.equal(res.status, 200);
 });
@@ -39,7 +44,10 @@ async function api(path) {
   return res.json();
 }
 
-/** since is the filter's first day of the last n days (filters.svelte.ts daysAgo(n - 1)). */
+/**
+ * since is the filter's first day of the last n days (filters.svelte.ts
+ * daysAgo(n - 1)); since(-1) is tomorrow, the page's end of such a range.
+ */
 function since(n) {
   const d = new Date();
   d.setUTCHours(0, 0, 0, 0);
@@ -62,7 +70,7 @@ test('all domains: the alerts of each domain, and picking one', async () => {
   await card.getByTestId('domain-alert').first().waitFor();
 
   // The same alerts as the API, the spoofed domain alone alerting.
-  const l = await api(`/anomalies?domain=${domain}&since=${since(30)}&min_score=50`);
+  const l = await api(`/anomalies?domain=${domain}&since=${since(30)}&until=${since(-1)}&min_score=50`);
   const alerts = l.anomalies.filter((a) => a.alert);
   assert.ok(alerts.length >= 5, `the burst alerts: ${alerts.length}`);
   assert.equal(await card.getByTestId('domain-alert').count(), 1);
@@ -70,8 +78,10 @@ test('all domains: the alerts of each domain, and picking one', async () => {
   assert.equal(await row.getAttribute('data-domain'), domain);
   assert.match(await row.innerText(), new RegExp(`${alerts.length} alerts`));
   assert.ok((await row.innerText()).includes(alerts.sort((a, b) => b.score - a.score)[0].explanation.slice(0, 40)));
-  for (const d of ['shop.example', 'mail.example']) {
-    const { anomalies } = await api(`/anomalies?domain=${d}&since=${since(30)}&min_score=50`);
+  // example.com has no mail in the range: checked all the same.
+  assert.equal(await card.getByTestId('domain-alerts-failed').count(), 0, 'every domain checked');
+  for (const d of ['shop.example', 'mail.example', 'example.com']) {
+    const { anomalies } = await api(`/anomalies?domain=${d}&since=${since(30)}&until=${since(-1)}&min_score=50`);
     assert.equal(anomalies.filter((a) => a.alert).length, 0, `${d} has no alerts`);
     assert.ok((await card.innerText()).includes(d), `${d} listed without alerts`);
   }
@@ -165,7 +175,7 @@ test('one domain: what changed, the anomalies, marked expected across a reload, 
   assert.match(await page.getByTestId('anomaly-status').innerText(), /marked as expected/);
   // The focus is back on the anomaly's button, now "Undo".
   await page.waitForFunction((ip) => document.activeElement?.closest('[data-testid=anomaly]')?.dataset.key === ip && document.activeElement.dataset.testid === 'anomaly-undo', target);
-  const marked = (await api(`/anomalies?domain=${domain}&since=${since(30)}&min_score=50`)).anomalies.find((a) => a.key === target && a.kind === burst.kind);
+  const marked = (await api(`/anomalies?domain=${domain}&since=${since(30)}&until=${since(-1)}&min_score=50`)).anomalies.find((a) => a.key === target && a.kind === burst.kind);
   assert.ok(marked.expected && !marked.alert && marked.feedback.note === note, 'the server has it expected');
 
   // It stays expected after a reload.
@@ -204,6 +214,12 @@ test('dark theme: the domain view and the dialog pass axe', async () => {
   await page.getByRole('dialog').waitFor({ state: 'detached' });
   // Nothing was marked.
   assert.equal(await it.getAttribute('data-state'), 'alerting');
+
+  // A domain without mail in the range: said so, no error.
+  await page.getByTestId('domain-filter').selectOption('example.com');
+  await page.getByTestId('changed-none').waitFor();
+  await page.getByTestId('no-anomalies').waitFor();
+  assert.equal(await page.getByRole('alert').count(), 0);
 
   await page.goto(srv.base + '/trends');
   await page.getByTestId('domain-filter').selectOption('');

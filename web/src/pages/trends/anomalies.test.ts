@@ -10,6 +10,7 @@ import {
   countsText,
   daysText,
   detectionNotes,
+  detectorRange,
   effectOf,
   expectedText,
   groupByDay,
@@ -56,6 +57,14 @@ function an(over: Partial<Anomaly> = {}): Anomaly {
     ...over,
   };
 }
+
+describe('detectorRange', () => {
+  it('ends a range without an end today', () => {
+    expect(detectorRange({ domain: 'x', since: '2026-11-08' }, '2026-12-07')).toEqual({ since: '2026-11-08', until: '2026-12-08' });
+    expect(detectorRange({ since: '2026-11-08', until: '2026-11-20' }, '2026-12-07')).toEqual({ since: '2026-11-08', until: '2026-11-20' });
+    expect(detectorRange({}, '2026-12-07')).toEqual({ since: undefined, until: undefined });
+  });
+});
 
 describe('kinds', () => {
   it('tells what a key is', () => {

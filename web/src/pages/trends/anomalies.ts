@@ -5,12 +5,24 @@
 // days to mark on the charts. The detector's own explanation and evidence
 // are shown as it wrote them.
 
-import type { Anomaly, AnomalyKind, AnomalyList, TrendDirection, TrendReport } from '../../lib/api';
+import type { Anomaly, AnomalyKind, AnomalyList, Range, TrendDirection, TrendReport } from '../../lib/api';
 import { addDays, bucketStart, type Bucket } from '../../lib/chart-data';
 import { num, pct } from '../../lib/format';
 
 /** The score from which an anomaly alerts, and the list's default minimum. */
 export const alertScore = 50;
+
+/**
+ * detectorRange is the filter's range as the trend and anomaly endpoints
+ * take it: a range with a start and no end ends today (until tomorrow),
+ * as the filter means, not at the domain's last day with mail, which
+ * would be before the start for a domain without mail in the range.
+ * Without a start the endpoints choose (the last 7 or 30 days with mail).
+ */
+export function detectorRange(r: Range, today: string): { since?: string; until?: string } {
+  if (r.since && !r.until) return { since: r.since, until: addDays(today, 1) };
+  return { since: r.since, until: r.until };
+}
 
 /** What an anomaly's key is: a day, a source IP or a country code. */
 export type KeyKind = 'day' | 'ip' | 'country';
