@@ -1,8 +1,10 @@
 // Package forensic reads DMARC failure (forensic, RUF) reports: the
 // Authentication Failure Reporting format of RFC 6591, an extension of the
 // Abuse Reporting Format (ARF, RFC 5965) with the fields of RFC 6591
-// section 3.2, RFC 6652 (SPF-DNS), RFC 6692 (Source-Port) and the DMARC
-// failure reporting update (Identity-Alignment, Auth-Failure "dmarc").
+// section 3 (Auth-Failure, Delivery-Result, DKIM-*, SPF-DNS), RFC 6692
+// (Source-Port) and the DMARC failure reporting update (Identity-Alignment,
+// Auth-Failure "dmarc"). SPF failure reports requested with the modifiers
+// of RFC 6652 come in the same format.
 //
 // A report is a mail of type multipart/report; report-type=feedback-report
 // (RFC 6522) with three parts: a human-readable text, the machine-readable
@@ -41,12 +43,12 @@
 // # Reports without an ARF part
 //
 // Some receivers send failure reports in a format of their own. Exim's
-// DMARC module (experimental_dmarc) sends a multipart/report whose only part
-// is text: a fixed template ("A message claiming to be from you has failed
+// DMARC support sends a multipart/report whose only part is text: a
+// template of its source ("A message claiming to be from you has failed
 // the published DMARC policy for your domain.") with the sender domain and
 // IP, the arrival date, the alignment results and a copy of the message's
-// header. That template is fixed in Exim's source, so its fields are
-// extracted (Format "exim-text") with a warning saying where they came from;
+// header. That template does not change from report to report, so its
+// fields are extracted (Format "exim-text") with a warning saying where they came from;
 // the fields the template does not have stay empty rather than guessed. Any
 // other mail without a message/feedback-report part is refused with
 // ErrNotARF, naming what was found instead.

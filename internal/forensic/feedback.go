@@ -15,8 +15,8 @@ import (
 const feedbackPath = "/feedback-report/"
 
 // knownFeedback are the fields of the feedback-report part this package
-// reads (RFC 5965 section 3.1, RFC 6591 section 3.2, RFC 6652 section 3,
-// RFC 6692, the DMARC failure reporting update), and Message-ID, which
+// reads (RFC 5965 section 3.1, RFC 6591 section 3, RFC 6692, the DMARC
+// failure reporting update), and Message-ID, which
 // reporters add. Others are left out and named in Privacy.Removed.
 var knownFeedback = map[string]bool{
 	"feedback-type": true, "user-agent": true, "version": true, "original-mail-from": true,
@@ -289,7 +289,7 @@ func (p *parser) reportedDomain(rep *Report, ff feedbackFields) {
 	p.missing("Reported-Domain", "the domain that failed (the reported message's From domain is used)", action)
 }
 
-// deliveryResult maps Delivery-Result (RFC 6591 section 3.2: delivered,
+// deliveryResult maps Delivery-Result (RFC 6591 section 3: delivered,
 // spam, policy, reject, other) to the protocol's delivered, spam, reject or
 // other.
 func (p *parser) deliveryResult(rep *Report, ff feedbackFields) {
@@ -309,7 +309,7 @@ func (p *parser) deliveryResult(rep *Report, ff feedbackFields) {
 	}
 }
 
-// authFailure maps Auth-Failure (RFC 6591 section 3.2.2: adsp, bodyhash,
+// authFailure maps Auth-Failure (RFC 6591 section 3: adsp, bodyhash,
 // revoked, signature, spf; "dmarc" from the DMARC failure reporting
 // update) to the protocol's dmarc, dkim, spf or other. A report without it
 // is taken as a DMARC failure when it has the Identity-Alignment field,

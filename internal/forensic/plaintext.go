@@ -9,9 +9,9 @@ import (
 	"github.com/parse-dmarc/parse-dmarc/internal/aggregate"
 )
 
-// Exim's plain-text DMARC failure report (src/dmarc.c of Exim 4.8x-4.9x,
-// experimental_dmarc): a fixed first sentence, "Name: value" summary lines,
-// then a marker line and a copy of the message's header.
+// Exim's plain-text DMARC failure report, a template in the source of its
+// DMARC support (src/dmarc.c): a fixed first sentence, "Name: value"
+// summary lines, then a marker line and a copy of the message's header.
 const (
 	eximIntro  = "A message claiming to be from you has failed the published DMARC policy for your domain."
 	eximMarker = "------ This is a copy of the headers that were received before the error was detected."
@@ -32,7 +32,7 @@ var eximFields = map[string]string{
 // anything else is ErrNotARF, naming what the mail holds.
 func (p *parser) plainText() ([]field, error) {
 	text := bytes.ReplaceAll(p.text, []byte("\r\n"), []byte("\n"))
-	if !bytes.Contains(text, []byte(eximIntro)) {
+	if !hasEximIntro(text) {
 		return nil, p.notARF()
 	}
 	summary, header, _ := bytes.Cut(text, []byte(eximMarker))
@@ -42,7 +42,7 @@ func (p *parser) plainText() ([]field, error) {
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		name, value, ok := strings.Cut(line, ":")
-		if !ok || line == eximIntro || strings.ContainsAny(name, "\t") {
+		if !ok || strings.ContainsAny(name, "\t") || strings.Contains(eximIntro, line) {
 			continue
 		}
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
@@ -84,4 +84,11 @@ func (p *parser) notARF() error {
 	}
 	return fmt.Errorf("%w: the mail (%s) has no message/feedback-report part (parts: %s) and is not a plain-text report this parser knows",
 		ErrNotARF, p.reportMT, kinds)
+}
+
+// hasEximIntro tells whether text starts (within its first 4 KiB) with the
+// first sentence of Exim's report, however its lines are wrapped.
+func hasEximIntro(text []byte) bool {
+	flat := strings.Join(strings.Fields(string(text[:min(len(text), 4096)])), " ")
+	return strings.Contains(flat, eximIntro)
 }

@@ -11,8 +11,8 @@ import (
 // Limits of Parse.
 const (
 	// MaxSize is the largest report Parse accepts: 20 MiB, far above the
-	// few KiB of a real failure report, which reporters keep small (RFC
-	// 6591 section 4 recommends leaving out or truncating the message).
+	// few KiB of a real failure report, whose reported message is often
+	// only its header.
 	MaxSize = 20 << 20
 	// MaxHeader bounds the header of the reported message, the copy of it
 	// in a plain-text report, the feedback-report part and the report
@@ -117,9 +117,9 @@ type Report struct {
 	DeliveryResultReported string   `json:"delivery_result_reported,omitempty"`
 	AuthFailureReported    string   `json:"auth_failure_reported,omitempty"`
 	// DKIM holds DKIM-Domain, DKIM-Identity, DKIM-Selector and the DNS
-	// records retrieved (RFC 6591 section 3.2).
+	// records retrieved (RFC 6591 section 3).
 	DKIM *DKIM `json:"dkim,omitempty"`
-	// SPFDNS holds the SPF records retrieved (RFC 6652 section 3).
+	// SPFDNS holds the SPF records retrieved (RFC 6591 section 3).
 	SPFDNS []string `json:"spf_dns,omitempty"`
 	// IdentityAlignment is the comma-separated list of the DMARC failure
 	// reporting update, as reported.
@@ -172,7 +172,7 @@ type Message struct {
 	MessageID string     `json:"message_id"`
 }
 
-// DKIM holds the DKIM fields of RFC 6591 section 3.2.
+// DKIM holds the DKIM fields of RFC 6591 section 3.
 type DKIM struct {
 	Domain      string `json:"domain,omitempty"`
 	Identity    string `json:"identity,omitempty"`

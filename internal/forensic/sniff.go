@@ -15,5 +15,10 @@ const sniffLen = 64 << 10
 // report is no failure report).
 func Sniff(mail []byte) bool {
 	head := mail[:min(len(mail), sniffLen)]
-	return bytes.Contains(bytes.ToLower(head), []byte("feedback-report")) || bytes.Contains(head, []byte(eximIntro))
+	if bytes.Contains(bytes.ToLower(head), []byte("feedback-report")) {
+		return true
+	}
+	// Exim's first sentence, however its lines are wrapped.
+	i := bytes.Index(head, []byte("A message claiming"))
+	return i >= 0 && hasEximIntro(head[i:])
 }
