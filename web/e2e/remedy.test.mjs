@@ -115,6 +115,12 @@ for (const theme of ['light', 'dark']) {
     const page = await ctx.newPage();
     await page.goto(`${srv.base}/sources/${sendgrid}`);
     const block = page.locator(`[data-testid=source-domain][data-domain="${domain}"]`);
+    await block.getByTestId('fix-this').waitFor();
+    // The classification with its "Fix this", in a viewport that holds it whole.
+    await page.setViewportSize({ width: 1360, height: 3000 });
+    mkdirSync(shots, { recursive: true });
+    await page.locator('section[aria-labelledby=classification-h]').screenshot({ path: join(shots, `fix-source-classification-${theme}.png`) });
+    await page.setViewportSize({ width: 1360, height: 900 });
     await block.getByTestId('fix-this').click();
     const panel = page.getByTestId('fix-panel');
     await panel.waitFor();
