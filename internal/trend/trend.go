@@ -220,7 +220,8 @@ func detect(ctx context.Context, st anomaly.HistoryStore, q Query, since, until,
 
 // period is the range of whole UTC days of q: a range ending inside a day
 // includes that day, as the store's filters do; without an end, up to the
-// domain's last day with mail; without a start, days before the end.
+// domain's last day with mail (the start's day when that is earlier);
+// without a start, days before the end.
 func period(ctx context.Context, st anomaly.HistoryStore, q Query, days int) (since, until time.Time, err error) {
 	_, last, err := st.DomainSpan(ctx, q.Domain)
 	if err != nil {
@@ -238,6 +239,9 @@ func period(ctx context.Context, st anomaly.HistoryStore, q Query, days int) (si
 	since = q.Since.UTC().Truncate(24 * time.Hour)
 	if q.Since.IsZero() {
 		since = until.AddDate(0, 0, -days)
+	}
+	if q.Until.IsZero() && !since.Before(until) {
+		until = since.AddDate(0, 0, 1) // no mail since the start: the start's day, empty
 	}
 	if !since.Before(until) {
 		return since, until, fmt.Errorf("trend of %s: %w", q.Domain, ErrRange)

@@ -166,4 +166,9 @@ func TestCompute(t *testing.T) {
 	if _, err := Compute(t.Context(), st, Query{Domain: "example.com", Since: begin.AddDate(0, 0, 5), Until: begin.AddDate(0, 0, 5)}); !errors.Is(err, ErrRange) {
 		t.Errorf("empty range: %v", err)
 	}
+	// A start after the last mail, without an end: an empty day, not an error.
+	after := begin.AddDate(1, 0, 0)
+	if tr, err := Compute(t.Context(), st, Query{Domain: "example.com", Since: after}); err != nil || tr.Trends.TotalVolume.Current != 0 {
+		t.Errorf("start after the last mail: %+v, %v", tr, err)
+	}
 }
