@@ -315,6 +315,8 @@ export interface ReportFilter {
 export interface UploadResult {
   name: string;
   outcome: 'imported' | 'duplicate' | 'quarantined';
+  /** What was imported: report_id is a TLS report's (tlsApi) for smtp_tls. */
+  format?: 'aggregate' | 'smtp_tls';
   report_id?: number;
   quarantine_id?: number;
   records?: number;
@@ -921,4 +923,121 @@ export const trendApi = {
     const res = await fetch(url('/anomalies/expected', a), { method: 'DELETE', signal, headers: { Accept: 'application/json' } });
     return decode<AnomalyFeedback>(res);
   },
+};
+
+/** SMTP TLS reports (RFC 8460): what senders saw of the TLS sessions with a domain's MX hosts. */
+
+/** What a result type means and what to fix (tlsrpt.Explain). */
+export interface TLSExplanation {
+  title: string;
+  meaning: string;
+  fix: string;
+  /** A failure of the policy (MTA-STS fetch or validation, DANE records) rather than of a session. */
+  policy: boolean;
+}
+
+/** A policy domain with SMTP TLS reports. */
+export interface TLSDomain {
+  domain: string;
+  reports: number;
+  successful_sessions: number;
+  failed_sessions: number;
+  /** 0-100, 2 decimals; 100 when there were no sessions. */
+  success_rate: number;
+  last_seen: string;
+}
+
+/** A stored SMTP TLS report in a list. */
+export interface TLSReport {
+  id: number;
+  org_name: string;
+  report_id: string;
+  date_begin: string;
+  date_end: string;
+  received_at: string;
+  source_name: string;
+  domains: string[];
+  successful_sessions: number;
+  failed_sessions: number;
+  validation_status: 'valid' | 'warnings' | 'errors';
+}
+
+/** A day of sessions, by the reports' begin day. */
+export interface TLSDay {
+  day: string; // YYYY-MM-DD
+  successful_sessions: number;
+  failed_sessions: number;
+  success_rate: number;
+  reports: number;
+}
+
+/** The failed sessions of a result type at an MX host of a domain. */
+export interface TLSFailureTotal {
+  domain: string;
+  result_type: string;
+  /** Empty when the reporters named no host (policy fetch errors). */
+  receiving_mx_hostname: string;
+  reason_codes: string[];
+  sessions: number;
+  reporters: number;
+  first_seen: string;
+  last_seen: string;
+  explanation: TLSExplanation;
+}
+
+export interface TLSSummary {
+  totals: { successful_sessions: number; failed_sessions: number; success_rate: number; reports: number };
+  days: TLSDay[];
+  /** The most sessions first, at most 100. */
+  failures: TLSFailureTotal[];
+}
+
+/** A failure detail of a report, explained. */
+export interface TLSFailure {
+  result_type: string;
+  sending_mta_ip?: string;
+  receiving_mx_hostname?: string;
+  receiving_mx_helo?: string;
+  receiving_ip?: string;
+  failed_session_count: number;
+  additional_information?: string;
+  failure_reason_code?: string;
+  explanation: TLSExplanation;
+}
+
+/** A policy of a report and the sessions under it. */
+export interface TLSPolicy {
+  policy_type: 'sts' | 'tlsa' | 'no-policy-found' | string;
+  /** The MTA-STS policy's lines or the TLSA records, as the reporter saw them. */
+  policy_string?: string[];
+  policy_domain: string;
+  mx_host?: string[];
+  total_successful_session_count: number;
+  total_failure_session_count: number;
+  success_rate: number;
+  failure_details: TLSFailure[];
+}
+
+export interface TLSMessage {
+  severity: 'error' | 'warning';
+  field: string;
+  message: string;
+}
+
+export interface TLSReportDetail {
+  report: TLSReport;
+  contact_info: string;
+  policies: TLSPolicy[];
+  messages: TLSMessage[];
+}
+
+export const tlsApi = {
+  domains: (signal?: AbortSignal) => get<{ domains: TLSDomain[] }>('/tls/domains', undefined, signal),
+  summary: (r: Range, signal?: AbortSignal) => get<TLSSummary>('/tls/summary', { ...r }, signal),
+  /** A page of reports, the last stored first; next_before is the next page's cursor, 0 on the last. */
+  reports: (r: Range & { limit?: number; before?: number }, signal?: AbortSignal) =>
+    get<{ reports: TLSReport[]; next_before: number }>('/tls/reports', { ...r, before: r.before || undefined }, signal),
+  report: (id: number | string, signal?: AbortSignal) => get<TLSReportDetail>(`/tls/reports/${id}`, undefined, signal),
+  /** The original JSON, for a download link. */
+  rawUrl: (id: number | string) => url(`/tls/reports/${id}/raw`),
 };

@@ -6,7 +6,9 @@ import {
   explain,
   extension,
   httpMessage,
+  importedText,
   refusal,
+  reportHref,
   reportName,
   sizeLimit,
   summarize,
@@ -20,12 +22,12 @@ function item(over: Partial<QueueItem>): QueueItem {
 }
 
 describe('type filtering', () => {
-  it.each(['a.xml', 'A.XML', 'r.xml.gz', 'r.zip', 'mail.eml', 'box.mbox', 'google.com!example.com!1!2.xml.zip'])('accepts %s', (n) => {
+  it.each(['a.xml', 'A.XML', 'r.xml.gz', 'r.zip', 'mail.eml', 'box.mbox', 'google.com!example.com!1!2.xml.zip', 'tls.json', 'tls.json.gz'])('accepts %s', (n) => {
     expect(extension(n)).not.toBe('');
     expect(refusal(n, 100)).toBeUndefined();
   });
   it.each(['a.pdf', 'notes.txt', 'xml', 'archive.tar', 'a.xml.bak'])('refuses %s with a reason', (n) => {
-    expect(refusal(n, 100)).toMatch(/not read: send \.xml, \.gz, \.zip, \.eml or \.mbox/);
+    expect(refusal(n, 100)).toMatch(/not read: send \.xml, \.json, \.gz, \.zip, \.eml or \.mbox/);
   });
   it('names the refused type', () => {
     expect(refusal('a.pdf', 1)).toContain('“.pdf”');
@@ -151,5 +153,19 @@ describe('words', () => {
     );
     expect(httpMessage({ status: 500, code: 'internal', message: 'boom' })).toBe('The server answered 500: boom.');
     expect(httpMessage({ status: 0, code: 'network', message: '' })).toMatch(/did not reach/);
+  });
+});
+
+describe('imported reports', () => {
+  it('links an aggregate report to /reports and a TLS report to /tls', () => {
+    expect(reportHref({ name: 'a.xml', outcome: 'imported', format: 'aggregate', report_id: 7 })).toBe('/reports/7');
+    expect(reportHref({ name: 'a.xml', outcome: 'imported', report_id: 8 })).toBe('/reports/8');
+    expect(reportHref({ name: 't.json', outcome: 'imported', format: 'smtp_tls', report_id: 3 })).toBe('/tls/3');
+  });
+  it('counts records, or a TLS report\'s policies', () => {
+    expect(importedText({ name: 'a.xml', outcome: 'imported', format: 'aggregate', records: 1200 })).toBe('Imported: 1,200 records');
+    expect(importedText({ name: 'a.xml', outcome: 'imported', records: 1 })).toBe('Imported: 1 record');
+    expect(importedText({ name: 't.json', outcome: 'imported', format: 'smtp_tls', records: 1 })).toBe('Imported SMTP TLS report: 1 policy');
+    expect(importedText({ name: 't.json', outcome: 'imported', format: 'smtp_tls', records: 2 })).toBe('Imported SMTP TLS report: 2 policies');
   });
 });

@@ -3,9 +3,10 @@
 // mean in plain words, and the summary line.
 
 import type { UploadResult } from './api';
+import { num } from './format';
 
 /** The file name endings the importer reads; others are refused here. */
-export const ACCEPTED = ['.xml', '.gz', '.zip', '.eml', '.mbox'] as const;
+export const ACCEPTED = ['.xml', '.json', '.gz', '.zip', '.eml', '.mbox'] as const;
 
 /** At most this many uploads run at once. */
 export const CONCURRENCY = 3;
@@ -41,7 +42,7 @@ export function refusal(name: string, size: number, limit?: number): string | un
   if (!extension(name)) {
     const dot = name.lastIndexOf('.');
     const ext = dot > 0 ? name.slice(dot) : '';
-    return `${ext ? `“${ext}” files are` : 'A file without a type is'} not read: send .xml, .gz, .zip, .eml or .mbox files.`;
+    return `${ext ? `“${ext}” files are` : 'A file without a type is'} not read: send .xml, .json, .gz, .zip, .eml or .mbox files.`;
   }
   if (size === 0) return 'The file is empty.';
   if (limit !== undefined && size > limit) return `Larger than this server's limit of ${bytes(limit)}.`;
@@ -174,6 +175,18 @@ export function tone(it: QueueItem): 'good' | 'warn' | 'bad' | 'neutral' {
   if (it.results.some((r) => r.outcome === 'quarantined')) return 'bad';
   if (it.results.some((r) => r.outcome === 'duplicate')) return 'warn';
   return 'good';
+}
+
+/** reportHref is the dashboard page of an imported report: an SMTP TLS report's is under /tls. */
+export function reportHref(r: UploadResult): string {
+  return (r.format === 'smtp_tls' ? '/tls/' : '/reports/') + r.report_id;
+}
+
+/** importedText says what an imported report holds: its records, or a TLS report's policies. */
+export function importedText(r: UploadResult): string {
+  const n = r.records ?? 0;
+  if (r.format === 'smtp_tls') return `Imported SMTP TLS report: ${num(n)} ${n === 1 ? 'policy' : 'policies'}`;
+  return `Imported: ${num(n)} record${n === 1 ? '' : 's'}`;
 }
 
 /** reportName is the last part of a result's name: "upload:a.zip > b.xml" → "b.xml". */
