@@ -282,6 +282,10 @@ func build(h *anomaly.History, res *anomaly.Result, since, until, prev, lookback
 	return rep
 }
 
+// ComparePassRates compares the DMARC pass rates of two periods' totals
+// as a trend does, for reports that sum several domains (package digest).
+func ComparePassRates(cur, old store.Totals) PassRate { return passRate(cur, old) }
+
 // passRate compares the pass rates of cur and old.
 func passRate(cur, old store.Totals) PassRate {
 	if cur.Messages == 0 || old.Messages == 0 {
