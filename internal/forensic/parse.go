@@ -193,36 +193,84 @@ func (p *parser) brokenAt(what string) {
 }
 
 // readFeedback reads the fields of the message/feedback-report part (RFC
-// 5965 section 3.1: a header block).
+// 5965 section 3.1: a header block). The copies of the message
+// (DKIM-Canonicalized-Header and -Body) can be as long as the message:
+// they are read past without being kept, so that the fields after them
+// are not lost to the MaxHeader limit, which bounds what is kept.
 func (p *parser) readFeedback(r io.Reader) error {
 	br := bufio.NewReader(r)
 	skipBlankLines(br)
-	h, _, truncated, err := readHeader(br, MaxHeader)
-	p.feedback = fields(h)
-	if p.feedback == nil {
-		p.feedback = []field{}
-	}
-	switch {
-	case truncated:
-		p.feedback = p.feedback[:max(0, len(p.feedback)-1)]
-		p.warn(aggregate.Message{
-			ErrorType: aggregate.InvalidValue, Field: "/feedback-report",
-			Expected: fmt.Sprintf("at most %d bytes", MaxHeader), Actual: "a longer feedback-report part",
-			Severity: aggregate.SeverityWarning, Action: aggregate.ActionKept,
-		})
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		p.brokenAt(fmt.Sprintf("the input ends in part %d, without the final boundary", p.parts))
-	case err != nil && !errors.Is(err, io.EOF):
-		if errors.Is(err, errTooLarge) {
+	p.feedback = []field{}
+	kept, skipping := 0, false
+	for {
+		line, err := readLine(br, MaxHeader)
+		switch {
+		case errors.Is(err, errTooLarge):
 			return err
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			p.brokenAt(fmt.Sprintf("the input ends in part %d, without the final boundary", p.parts))
+			return nil
+		case err != nil && len(line) == 0:
+			return nil // the end of the part, or a part that cannot be decoded
+		case len(line) == 0:
+			return nil // the blank line that ends the block
 		}
-		p.warn(aggregate.Message{
-			ErrorType: aggregate.SchemaViolation, Field: "/feedback-report",
-			Expected: "header fields (RFC 5965 section 3.1)", Actual: fmt.Sprintf("a line that is not a field after %d fields", len(p.feedback)),
-			Severity: aggregate.SeverityWarning, Action: aggregate.ActionKept,
-		})
+		if line[0] == ' ' || line[0] == '\t' {
+			if n := len(p.feedback); n > 0 && !skipping {
+				p.feedback[n-1].value += " " + strings.TrimSpace(line)
+				kept += len(line)
+			}
+		} else {
+			name, value, ok := strings.Cut(line, ":")
+			if !ok || strings.TrimSpace(name) == "" {
+				p.warn(aggregate.Message{
+					ErrorType: aggregate.SchemaViolation, Field: "/feedback-report",
+					Expected: "header fields (RFC 5965 section 3.1)", Actual: fmt.Sprintf("a line that is not a field after %d fields", len(p.feedback)),
+					Severity: aggregate.SeverityWarning, Action: aggregate.ActionKept,
+				})
+				return nil
+			}
+			name = strings.TrimSpace(name)
+			lname := strings.ToLower(name)
+			skipping = lname == "dkim-canonicalized-header" || lname == "dkim-canonicalized-body"
+			v := strings.TrimSpace(value)
+			if skipping {
+				v = "" // only the name is kept, to say it was removed
+			}
+			p.feedback = append(p.feedback, field{name: name, value: v})
+			kept += len(line)
+		}
+		if kept > MaxHeader {
+			p.feedback = p.feedback[:len(p.feedback)-1]
+			p.warn(aggregate.Message{
+				ErrorType: aggregate.InvalidValue, Field: "/feedback-report",
+				Expected: fmt.Sprintf("fields of at most %d bytes in all", MaxHeader), Actual: "longer fields, truncated",
+				Severity: aggregate.SeverityWarning, Action: aggregate.ActionKept,
+			})
+			return nil
+		}
+		if err != nil {
+			return nil
+		}
 	}
-	return nil
+}
+
+// readLine reads one line without its line ending, keeping at most max
+// bytes of it: a longer line is read to its end and cut.
+func readLine(br *bufio.Reader, max int) (string, error) {
+	var b []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(b) < max {
+			b = append(b, chunk[:min(len(chunk), max-len(b))]...)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		b = bytes.TrimSuffix(b, []byte("\n"))
+		b = bytes.TrimSuffix(b, []byte("\r"))
+		return string(b), err
+	}
 }
 
 // readOriginal reads the header of the reported message (or of its copy in

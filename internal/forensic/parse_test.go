@@ -341,6 +341,15 @@ func TestVariants(t *testing.T) {
 		{"feedback part in base64", strings.Replace(full, "Content-Type: message/feedback-report\r\n\r\n"+feedbackOf(full),
 			"Content-Type: message/feedback-report\r\nContent-Transfer-Encoding: base64\r\n\r\n"+base64Lines(feedbackOf(full)), 1),
 			func(r *forensic.Report) bool { return r.UserAgent == "SynthReporter/2.0" && r.Incidents == 3 }, ""},
+		{"canonicalized body over the limit", synthReport(map[string]string{"DKIM-Canonicalized-Body": strings.Repeat(strings.Repeat("Qk9EWQ", 12)+"\r\n ", 20000)}),
+			func(r *forensic.Report) bool {
+				return r.Incidents == 3 && r.IdentityAlignment == "dkim" && slices.Contains(r.Privacy.Removed, "DKIM-Canonicalized-Body")
+			}, ""},
+		{"exim wrapped", "From: x@mail.example\r\nSubject: DMARC\r\n\r\nA message claiming to be from you has failed the published DMARC\r\n" +
+			"policy for your domain.\r\n\r\n  Sender Domain: brand.example\r\n  Sender IP Address: 192.0.2.9\r\n",
+			func(r *forensic.Report) bool {
+				return r.Format == forensic.FormatEximText && r.SourceIP == "192.0.2.9" && r.ReportedDomain == "brand.example"
+			}, "/"},
 		{"mbox", "From dmarc@receiver.example Tue Jul 19 07:57:50 2022\r\n" + full,
 			func(r *forensic.Report) bool { return r.UserAgent == "SynthReporter/2.0" }, ""},
 		{"multipart/mixed", strings.Replace(full, "multipart/report; report-type=feedback-report;", "multipart/mixed;", 1),
@@ -426,6 +435,8 @@ func TestSniff(t *testing.T) {
 		{"Content-Type: multipart/report; report-type=Feedback-Report; boundary=x\r\n", true},
 		{"Subject: x\r\n\r\nA message claiming to be from you has failed the published DMARC policy for your domain.\r\n", true},
 		{"Content-Type: multipart/report; report-type=delivery-status\r\n", false},
+		{"Subject: x\r\n\r\nA message claiming to be from you has failed the published DMARC\r\npolicy for your domain.\r\n", true},
+		{"Subject: x\r\n\r\nA message claiming to be from you is on its way.\r\n", false},
 		{"From: a@b.example\r\n\r\nhello", false},
 		{strings.Repeat("x", 70<<10) + "feedback-report", false},
 	} {
