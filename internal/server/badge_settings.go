@@ -97,14 +97,21 @@ func (b *badges) knownDomain(w http.ResponseWriter, r *http.Request) (string, bo
 // better.
 func settingOf(r *http.Request, ds store.DomainSettings) badgeSetting {
 	path := "/badge/" + url.PathEscape(ds.Domain) + ".svg"
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
 	return badgeSetting{
 		Domain:   ds.Domain,
 		Enabled:  ds.Badge,
 		URL:      path,
-		Markdown: "![DMARC](" + scheme + "://" + r.Host + path + ")",
+		Markdown: "![DMARC](" + requestOrigin(r) + path + ")",
 	}
+}
+
+// requestOrigin is the scheme and host the request was made to, as its
+// Host and, behind a proxy, X-Forwarded-Proto say: for what is shown to
+// the authenticated user who asked, not for anything trusted.
+func requestOrigin(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }
