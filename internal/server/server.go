@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/parse-dmarc/parse-dmarc/internal/alert"
 	"github.com/parse-dmarc/parse-dmarc/internal/analysis"
 	"github.com/parse-dmarc/parse-dmarc/internal/dnswatch"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
@@ -72,6 +73,9 @@ type Server struct {
 	// connects wherever its caller says, which lets anyone with API
 	// access probe the hosts and ports the server can reach (SSRF).
 	DisableIMAPTest bool
+	// Alerts, when set, keeps the alert rules and the alert history (the
+	// /api/v1/alerts routes); nil: those routes answer 501.
+	Alerts *alert.Engine
 	// Notify, when set, keeps the notification channels and sends
 	// through them (the /api/v1/channels routes); nil: those routes
 	// answer 501.
@@ -118,6 +122,16 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/dns", s.dnsLatest)
 	api.HandleFunc("GET /api/v1/dns/{domain}", s.dnsCheckNow)
 	api.HandleFunc("GET /api/v1/dns/{domain}/history", s.dnsHistory)
+	api.HandleFunc("GET /api/v1/alerts", s.listAlerts)
+	api.HandleFunc("GET /api/v1/alerts/{id}", s.getAlert)
+	api.HandleFunc("POST /api/v1/alerts/{id}/ack", s.ackAlert)
+	api.HandleFunc("POST /api/v1/alerts/{id}/resolve", s.resolveAlert)
+	api.HandleFunc("GET /api/v1/alerts/presets", s.alertPresets)
+	api.HandleFunc("GET /api/v1/alerts/rules", s.listAlertRules)
+	api.HandleFunc("POST /api/v1/alerts/rules", s.createAlertRule)
+	api.HandleFunc("GET /api/v1/alerts/rules/{id}", s.getAlertRule)
+	api.HandleFunc("PUT /api/v1/alerts/rules/{id}", s.updateAlertRule)
+	api.HandleFunc("DELETE /api/v1/alerts/rules/{id}", s.deleteAlertRule)
 	api.HandleFunc("GET /api/v1/channels", s.listChannels)
 	api.HandleFunc("POST /api/v1/channels", s.createChannel)
 	api.HandleFunc("GET /api/v1/channels/{id}", s.getChannel)
