@@ -1041,3 +1041,199 @@ export const tlsApi = {
   /** The original JSON, for a download link. */
   rawUrl: (id: number | string) => url(`/tls/reports/${id}/raw`),
 };
+
+/** Alerts (roadmap 2.1, package alert): the alert history, acknowledging and resolving, and the rules that raise alerts. */
+export type Severity = 'info' | 'warning' | 'critical';
+export type AlertState = 'open' | 'acknowledged' | 'resolved';
+export type RuleType =
+  | 'compliance_below'
+  | 'new_source'
+  | 'volume_change'
+  | 'failure_rate_increase'
+  | 'new_domain'
+  | 'anomaly'
+  | 'dns_regression';
+
+export interface AlertFact {
+  name: string;
+  value: string;
+}
+
+export interface Alert {
+  id: number;
+  rule_id: number;
+  /** The rule's name when the alert opened. */
+  rule: string;
+  /** What the condition is about: "compliance", "source:192.0.2.7", "anomaly:volume_spike:2026-11-20"… */
+  key: string;
+  domain: string;
+  type: RuleType | string;
+  severity: Severity;
+  title: string;
+  summary: string;
+  facts: AlertFact[];
+  state: AlertState;
+  /** Its condition has not cleared (an alert resolved by hand stays active, and silent, until it does). */
+  active: boolean;
+  opened_at: string;
+  last_seen: string;
+  acknowledged_at?: string;
+  acknowledged_by?: string;
+  resolved_at?: string;
+  /** Absent when it resolved as its condition cleared. */
+  resolved_by?: string;
+  cleared_at?: string;
+  /** Queued for its channels (quiet hours and the rate limit may hold it). */
+  notified: boolean;
+}
+
+export interface AlertPage {
+  alerts: Alert[];
+  /** The cursor of the next page; absent on the last. */
+  next_cursor?: string;
+}
+
+export interface AlertFilter {
+  state?: AlertState;
+  domain?: string;
+  rule?: number;
+  limit?: number;
+  cursor?: string;
+}
+
+/** An alert rule; settings are those of its type with every default filled in. */
+export interface AlertRule {
+  id?: number;
+  name: string;
+  type: RuleType;
+  /** "" watches every domain. */
+  domain: string;
+  settings: Record<string, unknown>;
+  /** Channel ids; empty: every enabled channel subscribed to alert.triggered. */
+  channels: number[];
+  /** "" or absent: the condition's own. */
+  severity?: Severity | '';
+  enabled: boolean;
+  created?: string;
+  updated?: string;
+}
+
+export type AlertRuleInput = Partial<Pick<AlertRule, 'name' | 'type' | 'domain' | 'settings' | 'channels' | 'severity' | 'enabled'>>;
+
+/** Notification channels (roadmap 2.1, 2.8; package notify) and the webhook event catalogue (package webhook). */
+export type ChannelKind = 'webhook' | 'slack' | 'discord' | 'teams' | 'email';
+export type EventType = 'report.received' | 'compliance.changed' | 'source.new' | 'alert.triggered';
+
+/** A daily span of local time in which alerts wait; end before start crosses midnight. */
+export interface QuietHours {
+  start: string;
+  end: string;
+  /** IANA time zone; empty: UTC. */
+  tz?: string;
+}
+
+/** A channel as the API shows it: secrets are write-only, told as whether they are set. */
+export interface Channel {
+  id: number;
+  name: string;
+  kind: ChannelKind;
+  enabled: boolean;
+  /** Empty: every event type. */
+  events: EventType[];
+  url_set: boolean;
+  /** The URL's scheme and host, "/…" when it has more. */
+  url_hint?: string;
+  header_names: string[];
+  secret_set: boolean;
+  email?: { host: string; port: number; tls: 'starttls' | 'tls' | 'none'; username: string; password_set: boolean; from: string; to: string[] };
+  max_per_hour: number;
+  quiet_hours: QuietHours | null;
+  /** Why the channel cannot send, such as secrets sealed by another key. */
+  problem?: string;
+  created: string;
+  updated: string;
+}
+
+/** The body of creating or changing a channel: in a change, what is left out stays; a header given as null keeps its value. */
+export interface ChannelInput {
+  name?: string;
+  kind?: ChannelKind;
+  enabled?: boolean;
+  events?: EventType[];
+  url?: string;
+  headers?: Record<string, string | null>;
+  secret?: string;
+  email?: { host: string; port?: number; tls?: string; username?: string; password?: string; from: string; to: string[] };
+  max_per_hour?: number;
+  quiet_hours?: QuietHours | null;
+}
+
+/** An attempt to deliver a message, as the delivery log keeps it. */
+export interface Delivery {
+  id: number;
+  channel_id: number;
+  event_id: string;
+  event: string;
+  attempt: number;
+  status: 'delivered' | 'retrying' | 'failed';
+  /** HTTP status or SMTP reply code; absent when there was no answer. */
+  status_code?: number;
+  error?: string;
+  duration_ms: number;
+  at: string;
+  /** A send test. */
+  test?: boolean;
+}
+
+/** What a generic webhook receives. */
+export interface WebhookEvent {
+  id: string;
+  event: string;
+  timestamp: string;
+  data: Record<string, unknown>;
+}
+
+export interface WebhookCatalogue {
+  events: { event: EventType; description: string; example: WebhookEvent }[];
+  /** Header name → what it carries. */
+  headers: Record<string, string>;
+  channel_kinds: ChannelKind[];
+}
+
+/** send makes a request with a JSON body (none when body is undefined) and decodes the answer; 204 is {}. */
+async function send<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(url(path), { method, signal, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return decode<T>(res);
+}
+
+export const alertsApi = {
+  /** A page of alerts, the newest first. */
+  list: (f: AlertFilter, signal?: AbortSignal) => get<AlertPage>('/alerts', { ...f }, signal),
+  get: (id: number, signal?: AbortSignal) => get<Alert>(`/alerts/${id}`, undefined, signal),
+  /** Someone is on it; 409 when it is resolved. */
+  ack: (id: number) => send<Alert>('POST', `/alerts/${id}/ack`),
+  resolve: (id: number) => send<Alert>('POST', `/alerts/${id}/resolve`),
+  /** Rules worth having (not stored) and the rule types. */
+  presets: (signal?: AbortSignal) => get<{ presets: AlertRule[]; types: RuleType[] }>('/alerts/presets', undefined, signal),
+  rules: (signal?: AbortSignal) => get<{ rules: AlertRule[] }>('/alerts/rules', undefined, signal),
+  rule: (id: number, signal?: AbortSignal) => get<AlertRule>(`/alerts/rules/${id}`, undefined, signal),
+  createRule: (r: AlertRuleInput) => send<AlertRule>('POST', '/alerts/rules', r),
+  updateRule: (id: number, r: AlertRuleInput) => send<AlertRule>('PUT', `/alerts/rules/${id}`, r),
+  deleteRule: (id: number) => send<object>('DELETE', `/alerts/rules/${id}`),
+};
+
+export const channelsApi = {
+  list: (signal?: AbortSignal) => get<{ channels: Channel[] }>('/channels', undefined, signal),
+  get: (id: number, signal?: AbortSignal) => get<Channel>(`/channels/${id}`, undefined, signal),
+  create: (c: ChannelInput) => send<Channel>('POST', '/channels', c),
+  update: (id: number, c: ChannelInput) => send<Channel>('PUT', `/channels/${id}`, c),
+  remove: (id: number) => send<object>('DELETE', `/channels/${id}`),
+  /** Sends a ping (or an event type's example) now and answers the delivery, delivered or not. */
+  test: (id: number, event?: EventType) => send<Delivery>('POST', `/channels/${id}/test`, event ? { event } : undefined),
+  /** The delivery log, newest first. */
+  deliveries: (id: number, limit = 100, signal?: AbortSignal) => get<{ deliveries: Delivery[] }>(`/channels/${id}/deliveries`, { limit }, signal),
+  /** The event types with example payloads, and the headers of a delivery. */
+  events: (signal?: AbortSignal) => get<WebhookCatalogue>('/webhooks/events', undefined, signal),
+};
