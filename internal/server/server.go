@@ -8,6 +8,7 @@ import (
 
 	"github.com/parse-dmarc/parse-dmarc/internal/alert"
 	"github.com/parse-dmarc/parse-dmarc/internal/analysis"
+	"github.com/parse-dmarc/parse-dmarc/internal/digest"
 	"github.com/parse-dmarc/parse-dmarc/internal/dnswatch"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/notify"
@@ -76,6 +77,12 @@ type Server struct {
 	// Alerts, when set, keeps the alert rules and the alert history (the
 	// /api/v1/alerts routes); nil: those routes answer 501.
 	Alerts *alert.Engine
+	// Digest, when set, builds the reports of GET /api/v1/digest (with
+	// the issues of its Guide); nil: a Builder on Store, without issues.
+	Digest *digest.Builder
+	// Schedules, when set, sends scheduled reports on request (POST
+	// /api/v1/schedules/{id}/run); nil: that route answers 501.
+	Schedules *digest.Scheduler
 	// Notify, when set, keeps the notification channels and sends
 	// through them (the /api/v1/channels routes); nil: those routes
 	// answer 501.
@@ -126,6 +133,14 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/alerts/{id}", s.getAlert)
 	api.HandleFunc("POST /api/v1/alerts/{id}/ack", s.ackAlert)
 	api.HandleFunc("POST /api/v1/alerts/{id}/resolve", s.resolveAlert)
+	api.HandleFunc("GET /api/v1/schedules", s.listSchedules)
+	api.HandleFunc("POST /api/v1/schedules", s.createSchedule)
+	api.HandleFunc("GET /api/v1/schedules/{id}", s.getSchedule)
+	api.HandleFunc("PUT /api/v1/schedules/{id}", s.updateSchedule)
+	api.HandleFunc("DELETE /api/v1/schedules/{id}", s.deleteSchedule)
+	api.HandleFunc("POST /api/v1/schedules/{id}/run", s.runSchedule)
+	api.HandleFunc("GET /api/v1/schedules/{id}/runs", s.scheduleRuns)
+	api.HandleFunc("GET /api/v1/digest", s.digestReport)
 	api.HandleFunc("GET /api/v1/alerts/presets", s.alertPresets)
 	api.HandleFunc("GET /api/v1/alerts/rules", s.listAlertRules)
 	api.HandleFunc("POST /api/v1/alerts/rules", s.createAlertRule)
