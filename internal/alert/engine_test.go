@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/notify"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
+	"github.com/parse-dmarc/parse-dmarc/internal/synth"
 	"github.com/parse-dmarc/parse-dmarc/internal/webhook"
 )
 
@@ -336,5 +339,27 @@ func TestNotifyAfterCrash(t *testing.T) {
 	sent, _ := n.take()
 	if len(sent) != 1 || sent[0].m.Title != "left over" {
 		t.Errorf("sent: %+v", sent)
+	}
+}
+
+// TestStored: a report stored through ingest names its domain for the
+// next round; a duplicate does not.
+func TestStored(t *testing.T) {
+	t.Parallel()
+	st := openSQLite(t)
+	e, _, _ := newEngine(st, now)
+	im := &ingest.Importer{Store: st, Stored: e.Stored}
+	var b bytes.Buffer
+	synth.Write(&b, synth.Options{Records: 5, Domain: "example.org", Begin: newest})
+	for range 2 {
+		if _, err := im.ImportReader(t.Context(), "r.xml", bytes.NewReader(b.Bytes())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.takePending(); !slices.Equal(got, []string{"example.org"}) {
+		t.Errorf("pending: %v", got)
+	}
+	if got := e.takePending(); len(got) != 0 {
+		t.Errorf("pending after taking: %v", got)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"time"
+
+	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 )
 
 // Defaults of Run.
@@ -34,6 +36,21 @@ func (e *Engine) Reported(domain string) {
 	case poke <- struct{}{}:
 	default:
 	}
+}
+
+// Stored tells the engine of a report ingest stored (ingest.Importer's
+// Stored): the report's domain is judged soon. It reads the report's
+// domain from the store by id; a TLS report is no concern of it.
+func (e *Engine) Stored(ctx context.Context, r ingest.Result) {
+	if r.Format != ingest.FormatAggregate || r.Outcome != ingest.Imported {
+		return
+	}
+	rep, err := e.Store.Report(ctx, r.ReportID)
+	if err != nil {
+		e.log().Warn("alerts of a stored report", "id", r.ReportID, "err", err)
+		return
+	}
+	e.Reported(rep.Header.Policy.Domain)
 }
 
 // pokes is the channel Reported signals on; pmu is held.

@@ -52,6 +52,10 @@ type Watcher struct {
 	Concurrency int
 	// Now is the clock, time.Now when nil (for tests).
 	Now func() time.Time
+	// Checked, when set, is called after each check is stored, with the
+	// check and what changed (serve has the alert engine judge the
+	// domain's DNS rules); it should be quick, as the check waits.
+	Checked func(c *Check)
 
 	mu      sync.Mutex
 	flights map[string]*flight
@@ -227,6 +231,9 @@ func (w *Watcher) check(ctx context.Context, req Request) (*Check, error) {
 	}
 	if len(out.Changes) > 0 {
 		w.log().Info("DNS records changed", "domain", req.Domain, "changes", len(out.Changes), "status", res.Status)
+	}
+	if w.Checked != nil {
+		w.Checked(out)
 	}
 	return out, nil
 }

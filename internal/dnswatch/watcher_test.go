@@ -89,6 +89,8 @@ func checksOf(t *testing.T, w *Watcher, domain string) []store.DNSCheck {
 func TestCheckNow(t *testing.T) {
 	t.Parallel()
 	w, srv, clk := setup(t)
+	var checked []string
+	w.Checked = func(c *Check) { checked = append(checked, c.Domain) } // called by one flight at a time here
 	ctx := t.Context()
 	first, err := w.CheckNow(ctx, Request{Domain: "Example.COM.", Selectors: []string{" S1 ", "s1", ""}, Origin: OriginAPI})
 	if err != nil {
@@ -116,8 +118,8 @@ func TestCheckNow(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := len(checksOf(t, w, "example.com")); n != 2 {
-		t.Fatalf("%d checks stored, want 2 (concurrent requests share one)", n)
+	if n := len(checksOf(t, w, "example.com")); n != 2 || len(checked) != 2 || checked[1] != "example.com" {
+		t.Fatalf("%d checks stored, want 2 (concurrent requests share one); Checked told of %v", n, checked)
 	}
 	second := results[0]
 	for _, r := range results[1:] {

@@ -36,6 +36,8 @@ const (
 	DefaultPollInterval  = 15 * time.Second
 	DefaultBatch         = 20
 	DefaultConcurrency   = 4
+	DefaultShutdownGrace = 10 * time.Second
+	recordTimeout        = 30 * time.Second
 	backoffBase          = 30 * time.Second
 	backoffCap           = 6 * time.Hour
 	minimumBackoff       = time.Second
@@ -72,6 +74,9 @@ type Service struct {
 	// Concurrency is how many sends a worker runs at once, default
 	// DefaultConcurrency.
 	Concurrency int
+	// ShutdownGrace is how long sends in flight go on after the worker's
+	// context ends, default DefaultShutdownGrace.
+	ShutdownGrace time.Duration
 
 	wake chan struct{}
 }

@@ -64,8 +64,8 @@ func (s *Service) batch() int { return DefaultBatch }
 
 // RunOnce claims the outbox's due entries, at most a batch, sends them
 // (Concurrency at once) and records the attempts; it returns how many it
-// claimed. The sends are not cut when ctx ends: each has the lease's time,
-// and leaving early would only send it again later.
+// claimed. The sends are not cut at once when ctx ends, but ShutdownGrace
+// later: a send cut is recorded and retried like any failure.
 func (s *Service) RunOnce(ctx context.Context) (int, error) {
 	lease := s.Lease
 	if lease <= 0 {
@@ -79,9 +79,14 @@ func (s *Service) RunOnce(ctx context.Context) (int, error) {
 	if len(list) == 0 {
 		return 0, nil
 	}
-	// Sends outlive ctx (shutdown) but not the lease.
+	// Sends outlive ctx by ShutdownGrace (shutdown), never the lease.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lease)
 	defer cancel()
+	grace := s.ShutdownGrace
+	if grace <= 0 {
+		grace = DefaultShutdownGrace
+	}
+	defer context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })()
 	conc := s.Concurrency
 	if conc <= 0 {
 		conc = DefaultConcurrency
@@ -143,7 +148,10 @@ func (s *Service) deliver(ctx context.Context, n store.Notification) error {
 		s.log().Info("notification not delivered", "channel", sc.Name, "event", n.EventType, "attempt", attempt,
 			"outcome", d.Outcome, "err", d.Error)
 	}
-	if err := s.Store.FinishNotification(ctx, n, d, retryAt); err != nil {
+	// Recorded even when the send was cut at shutdown.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if err := s.Store.FinishNotification(rctx, n, d, retryAt); err != nil {
 		return fmt.Errorf("notification %d: record attempt %d: %w", n.ID, attempt, err)
 	}
 	return nil
