@@ -372,6 +372,44 @@ CREATE TABLE tls_failures (
 CREATE INDEX tls_failures_domain ON tls_failures (policy_domain, begin_at);
 CREATE INDEX tls_failures_policy ON tls_failures (policy_id);
 `},
+	{version: 16, name: "forensic_reports", sql: `
+-- Failure (forensic) reports (forensic.go): the report as package forensic
+-- redacted it, never a body or a recipient address, with the columns it
+-- is searched by.
+CREATE TABLE forensic_reports (
+	id {{id}},
+	dedupe_key TEXT NOT NULL UNIQUE, -- chosen by ingest: a digest of the report mail's identity
+	received_at {{int}} NOT NULL,    -- Unix seconds
+	arrival_at {{int}} NOT NULL,     -- Arrival-Date, else the report mail's Date, else received_at
+	day {{int}} NOT NULL,            -- arrival_at truncated to the UTC day, as records.day
+	domain TEXT NOT NULL,            -- Reported-Domain, lower case
+	source_ip TEXT NOT NULL,
+	message_id TEXT NOT NULL,        -- of the reported message, without angle brackets
+	mail_from TEXT NOT NULL,         -- Original-Mail-From as redacted, lower case
+	mail_from_domain TEXT NOT NULL,
+	from_domain TEXT NOT NULL,       -- of the reported message's From
+	feedback_type TEXT NOT NULL,
+	auth_failure TEXT NOT NULL,
+	delivery_result TEXT NOT NULL,
+	user_agent TEXT NOT NULL,        -- the reporting software
+	reporter TEXT NOT NULL,          -- the report mail's From as redacted
+	redaction TEXT NOT NULL,         -- the policy applied: off, addresses, full
+	status TEXT NOT NULL,            -- "valid" or "warnings"
+	messages TEXT,                   -- JSON array of validation messages, NULL when none
+	source_name TEXT NOT NULL,
+	report TEXT NOT NULL             -- the redacted report as JSON (package forensic)
+);
+CREATE INDEX forensic_reports_domain ON forensic_reports (domain, day, source_ip);
+CREATE INDEX forensic_reports_source_ip ON forensic_reports (source_ip, day);
+CREATE INDEX forensic_reports_message_id ON forensic_reports (message_id);
+CREATE INDEX forensic_reports_arrival ON forensic_reports (arrival_at);
+-- Per-domain retention of failure reports, overriding serve's default.
+CREATE TABLE forensic_retention (
+	domain TEXT PRIMARY KEY,
+	days {{int}} NOT NULL,           -- 0: kept until deleted by hand
+	updated_at {{int}} NOT NULL
+);
+`},
 }
 
 // The counter columns both rollup tables had when step 5 created them, and

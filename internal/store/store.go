@@ -152,6 +152,8 @@ type Store interface {
 	AlertStore
 	// TLSReportStore keeps SMTP TLS reports.
 	TLSReportStore
+	// ForensicStore keeps failure (forensic) reports.
+	ForensicStore
 	// NotifyChannels lists the notification channels by id.
 	NotifyChannels(ctx context.Context) ([]NotifyChannel, error)
 	// NotifyChannel returns a notification channel; ErrNotFound when none
