@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parse-dmarc/parse-dmarc/internal/digest"
 	"github.com/parse-dmarc/parse-dmarc/internal/dirsource"
 	"github.com/parse-dmarc/parse-dmarc/internal/dnscheck"
 	"github.com/parse-dmarc/parse-dmarc/internal/dnswatch"
@@ -133,6 +134,14 @@ dashboard shows what changed; one replica at a time does.
 		// page does: the same catalogue, SPF verdicts (and their cache),
 		// IP data and DNS resolvers.
 		srv.Guide = &remedy.Guide{Store: st, Senders: catalogue, DNS: checker, SPF: srv.SPF, IPs: server.GuideIPs(ips)}
+		// The reports' issues come from the same advisor, without its
+		// DNS check of each domain (the report reads the stored checks).
+		reportGuide := *srv.Guide
+		reportGuide.DNS = nil
+		srv.Digest = &digest.Builder{Store: st, Guide: &reportGuide, Log: log}
+		if srv.Notify != nil {
+			srv.Schedules = &digest.Scheduler{Store: st, Builder: srv.Digest, Deliver: &digest.NotifyDeliverer{Service: srv.Notify}, Log: log}
+		}
 		// Background sources run until ctx ends; serve waits for them so
 		// that the report in hand is committed before exit.
 		sctx, stop := context.WithCancel(ctx)
@@ -155,6 +164,9 @@ dashboard shows what changed; one replica at a time does.
 		if *dnsEvery > 0 {
 			wg.Go(func() { watcher.Run(sctx, *dnsEvery) })
 			log.Info("checking DNS records", "every", *dnsEvery)
+		}
+		if srv.Schedules != nil {
+			wg.Go(func() { srv.Schedules.Run(sctx, 0) })
 		}
 		err := listenAndServe(ctx, *addr, srv.Handler(), log)
 		stop()
