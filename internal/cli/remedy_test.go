@@ -252,6 +252,9 @@ func TestServeFixAndAdvice(t *testing.T) {
 	if a.Verdict != remedy.VerdictNotYet || len(a.Blocking) != 2 || a.Current.Record == "" {
 		t.Errorf("advice: %+v", a)
 	}
+	// The alert engine is wired: its routes answer.
+	var rules struct{ Rules []json.RawMessage }
+	getJSON("/api/v1/alerts/rules", &rules)
 	cancel()
 	if code := <-exit; code != ExitOK {
 		t.Errorf("serve exit %d:\n%s", code, stderr)

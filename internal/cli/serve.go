@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/digest"
+	"github.com/parse-dmarc/parse-dmarc/internal/alert"
 	"github.com/parse-dmarc/parse-dmarc/internal/dirsource"
 	"github.com/parse-dmarc/parse-dmarc/internal/dnscheck"
 	"github.com/parse-dmarc/parse-dmarc/internal/dnswatch"
@@ -46,6 +47,10 @@ replicas on one PostgreSQL store only the holder of a mailbox's lock reads it.
 Every --dns-check-interval it checks the DNS records (DMARC, SPF, DKIM, MTA-STS,
 TLS-RPT, BIMI) of each domain with reports and keeps their history, so the
 dashboard shows what changed; one replica at a time does.
+
+Alert rules (/api/v1/alerts/rules) are judged a few seconds after reports of a
+domain are stored, after each DNS check, and every 15 minutes; their alerts go
+to the notification channels, within each channel's limit and quiet hours.
 
 `+reputationHelp+accountsHelp)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
@@ -115,6 +120,9 @@ dashboard shows what changed; one replica at a time does.
 		metrics := server.NewMetrics(st)
 		checker := &dnscheck.Checker{Servers: resolverAddrs(dnsResolvers)}
 		watcher := &dnswatch.Watcher{Store: st, Checker: checker, Log: log}
+		// The alert engine; it sends nothing until it has a Notifier.
+		alerts := &alert.Engine{Store: st, IPs: ips, Log: log}
+		watcher.Checked = func(c *dnswatch.Check) { alerts.Reported(c.Domain) }
 		srv := &server.Server{
 			SPF:             &dnscheck.SPFAuthorizer{Checker: checker},
 			DNS:             watcher,
@@ -123,7 +131,8 @@ dashboard shows what changed; one replica at a time does.
 			Reputation:      rep,
 			DisableIMAPTest: *noIMAPTest,
 			Store:           st,
-			Importer:        &ingest.Importer{Store: st, Log: log},
+			Importer:        &ingest.Importer{Store: st, Log: log, Stored: alerts.Stored},
+			Alerts:          alerts,
 			Log:             log,
 			Auth:            auth,
 			Metrics:         metrics,
@@ -161,6 +170,7 @@ dashboard shows what changed; one replica at a time does.
 		for _, a := range accts {
 			wg.Go(func() { watchMailbox(sctx, st, srv.Importer, a, *imapEvery, metrics, log) })
 		}
+		wg.Go(func() { alerts.Run(sctx) })
 		if *dnsEvery > 0 {
 			wg.Go(func() { watcher.Run(sctx, *dnsEvery) })
 			log.Info("checking DNS records", "every", *dnsEvery)
