@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/parse-dmarc/parse-dmarc/internal/digest"
 	"github.com/parse-dmarc/parse-dmarc/internal/alert"
+	"github.com/parse-dmarc/parse-dmarc/internal/digest"
 	"github.com/parse-dmarc/parse-dmarc/internal/dirsource"
 	"github.com/parse-dmarc/parse-dmarc/internal/dnscheck"
 	"github.com/parse-dmarc/parse-dmarc/internal/dnswatch"
