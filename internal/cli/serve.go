@@ -52,7 +52,7 @@ Alert rules (/api/v1/alerts/rules) are judged a few seconds after reports of a
 domain are stored, after each DNS check, and every 15 minutes; their alerts go
 to the notification channels, within each channel's limit and quiet hours.
 
-`+reputationHelp+accountsHelp)
+`+reputationHelp+notifyHelp+accountsHelp)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	data := fs.String("data", "data", "data directory (holds the SQLite database)")
 	db := fs.String("db", "", "database: a SQLite file (default DATA/parse-dmarc.db) or a postgres:// URL")
@@ -62,6 +62,7 @@ to the notification channels, within each channel's limit and quiet hours.
 	watchEvery := fs.Duration("watch-interval", 30*time.Second, "how often the --watch directory is read")
 	imapf := addIMAPFlags(fs)
 	repf := addReputationFlags(fs)
+	notf := addNotifyFlags(fs)
 	ipdb := fs.String("ipdb", "", "directory of the IP data `make ipdb` installs (default DATA/ipdb)")
 	geoASN := fs.String("geoip-asn", "", "a MaxMind GeoLite2-ASN .mmdb file, used instead of the ip-location-db ASN data")
 	geoCountry := fs.String("geoip-country", "", "a MaxMind GeoLite2-Country or -City .mmdb file, used instead of the ip-location-db country data")
@@ -143,6 +144,22 @@ to the notification channels, within each channel's limit and quiet hours.
 		// page does: the same catalogue, SPF verdicts (and their cache),
 		// IP data and DNS resolvers.
 		srv.Guide = &remedy.Guide{Store: st, Senders: catalogue, DNS: checker, SPF: srv.SPF, IPs: server.GuideIPs(ips)}
+		notifier, stored, nerr := notf.service(ctx, env, *data, st, ips, log)
+		if nerr != nil {
+			fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", nerr)
+			return ExitUsage
+		}
+		srv.Notify = notifier
+		// Every way in (uploads, --watch, mailboxes) shares this Importer:
+		// the events of each report stored, then what Stored did before.
+		if before := srv.Importer.Stored; before != nil {
+			srv.Importer.Stored = func(ctx context.Context, r ingest.Result) {
+				stored(ctx, r)
+				before(ctx, r)
+			}
+		} else {
+			srv.Importer.Stored = stored
+		}
 		// The reports' issues come from the same advisor, without its
 		// DNS check of each domain (the report reads the stored checks).
 		reportGuide := *srv.Guide
@@ -171,6 +188,9 @@ to the notification channels, within each channel's limit and quiet hours.
 			wg.Go(func() { watchMailbox(sctx, st, srv.Importer, a, *imapEvery, metrics, log) })
 		}
 		wg.Go(func() { alerts.Run(sctx) })
+		// The outbox worker: events and alerts wait in the store, so one
+		// left at exit is sent at the next start (or by another replica).
+		wg.Go(func() { notifier.Run(sctx) })
 		if *dnsEvery > 0 {
 			wg.Go(func() { watcher.Run(sctx, *dnsEvery) })
 			log.Info("checking DNS records", "every", *dnsEvery)
