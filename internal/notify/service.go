@@ -82,9 +82,9 @@ type Service struct {
 }
 
 // New returns a Service on st whose secrets box seals, with log for its
-// messages (nil: none) and the Senders of the kinds this build has: a
-// WebhookSender for generic webhooks, ChatSender for Slack, Discord and
-// Teams.
+// messages (nil: none) and the Senders of every kind: a WebhookSender for
+// generic webhooks, ChatSender for Slack, Discord and Teams, EmailSender
+// for email.
 func New(st Store, box *secretbox.Box, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -94,7 +94,7 @@ func New(st Store, box *secretbox.Box, log *slog.Logger) *Service {
 		Box:   box,
 		Log:   log,
 		Senders: map[string]Sender{KindWebhook: &WebhookSender{}, KindSlack: ChatSender{}, KindDiscord: ChatSender{},
-			KindTeams: ChatSender{}},
+			KindTeams: ChatSender{}, KindEmail: EmailSender{}},
 		wake: make(chan struct{}, 1),
 	}
 }
