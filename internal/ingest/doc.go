@@ -20,10 +20,27 @@
 // members and containers nested too deeply into errors (ErrTooLarge,
 // ErrTooMany, ErrTooDeep) rather than exhausted memory, disk or time.
 //
-// Payloads are candidates only; the Importer takes them further: a KindXML
-// payload goes through the aggregate report decoder into the store, one
-// transaction per report, deduplicated by (reporter, report ID, policy
-// domain); whatever cannot be used (a Payload with Err, a report the decoder
-// refuses, a KindJSON SMTP TLS report until that format is supported) is
-// quarantined in the store with its reason and raw bytes.
+// Payloads are candidates only; the Importer takes them further and routes
+// each by its content:
+//
+//   - a KindXML payload goes through the aggregate report decoder into the
+//     store, one transaction per report, deduplicated by (reporter, report
+//     ID, policy domain);
+//   - a KindJSON payload is an SMTP TLS report (RFC 8460), deduplicated by
+//     (organization, report ID);
+//   - a mail in which the walk found neither (a Payload with ErrNoReport
+//     and the mail as Raw) is a failure report when package forensic
+//     recognises one (forensic.Sniff, then forensic.Parse under
+//     Importer.Redaction), stored redacted, never with the reported
+//     message's body or recipients, deduplicated by the report mail's
+//     Message-ID; otherwise it holds no report of any kind (mailing-list
+//     noise, a bounce, a reply), and is Ignored: logged with its subject,
+//     sender and Message-ID and counted, nothing stored, the mail left
+//     where it came from (the IMAP source moves it to its folder for
+//     other mail);
+//   - whatever cannot be used (a Payload with another Err, a report the
+//     decoder refuses) is quarantined in the store with its reason and raw
+//     bytes, except a failure report forensic refuses (an ARF abuse
+//     report, a broken one), quarantined with its reason, size and digest
+//     but without its bytes, which hold a message body.
 package ingest

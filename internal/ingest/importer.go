@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/aggregate"
+	"github.com/parse-dmarc/parse-dmarc/internal/forensic"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
 )
 
@@ -24,6 +25,11 @@ const (
 	Imported    Outcome = iota // stored as a new report
 	Duplicate                  // the same report was stored before; nothing changed
 	Quarantined                // kept in quarantine with its reason
+	// Ignored is a mail that holds no report of any kind (mailing-list
+	// noise, a bounce, a person's reply): logged and counted, nothing
+	// stored; the mail stays where it came from (the IMAP source moves it
+	// to its folder for other mail).
+	Ignored
 )
 
 func (o Outcome) String() string {
@@ -32,6 +38,8 @@ func (o Outcome) String() string {
 		return "imported"
 	case Duplicate:
 		return "duplicate"
+	case Ignored:
+		return "ignored"
 	}
 	return "quarantined"
 }
@@ -44,19 +52,20 @@ const maxRawGzip = 8 << 20
 const (
 	FormatAggregate = "aggregate" // a DMARC aggregate report
 	FormatTLS       = "smtp_tls"  // an SMTP TLS report (RFC 8460)
+	FormatForensic  = "forensic"  // a failure report (RFC 6591)
 )
 
 // Result is the outcome for one payload.
 type Result struct {
 	Name string
-	// Format is FormatAggregate or FormatTLS; empty for what was
-	// quarantined before its format was known.
+	// Format is FormatAggregate, FormatTLS or FormatForensic; empty for
+	// what was quarantined before its format was known, and for Ignored.
 	Format   string
 	Outcome  Outcome
-	ReportID int64  // the store's id: of the new report (aggregate or TLS), or of the quarantine entry
-	Records  int64  // records of an aggregate report, policies of a TLS report
+	ReportID int64  // the store's id: of the new report (aggregate, TLS or failure), or of the quarantine entry
+	Records  int64  // records of an aggregate report, policies of a TLS report; 0 for a failure report
 	Status   string // validation status of an imported report
-	Err      error  // why it was quarantined, or why a duplicate is one
+	Err      error  // why it was quarantined or ignored, or why a duplicate is one
 }
 
 // Summary counts the results of an import.
@@ -65,8 +74,10 @@ type Summary struct {
 	Imported    int
 	Duplicates  int
 	Quarantined int
-	Records     int64
-	Elapsed     time.Duration
+	// Ignored counts mails without any report (see Ignored).
+	Ignored int
+	Records int64
+	Elapsed time.Duration
 }
 
 func (s *Summary) add(r Result) {
@@ -78,6 +89,8 @@ func (s *Summary) add(r Result) {
 		s.Duplicates++
 	case Quarantined:
 		s.Quarantined++
+	case Ignored:
+		s.Ignored++
 	}
 }
 
@@ -100,6 +113,10 @@ type Importer struct {
 	Stored func(ctx context.Context, r Result)
 	// Now is the receipt time; default time.Now.
 	Now func() time.Time
+	// Redaction is the policy failure reports are stored under, beyond
+	// the body and the recipient addresses, which are never kept; the
+	// zero value is the default, forensic.RedactAddresses.
+	Redaction forensic.Redaction
 }
 
 // ImportPath imports a file, or every file below a directory.
@@ -159,6 +176,8 @@ func (im *Importer) Payload(ctx context.Context, p Payload) (Result, error) {
 // payload imports one payload for Payload.
 func (im *Importer) payload(ctx context.Context, p Payload) (Result, error) {
 	switch {
+	case mailWithoutReport(p):
+		return im.routeMail(ctx, p)
 	case p.Err != nil:
 		return im.quarantine(ctx, p.Name, p.Err, errorType(p.Err), p.Raw, false)
 	case p.Kind == KindJSON:
