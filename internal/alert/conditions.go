@@ -63,9 +63,11 @@ func percent(x float64) string { return strconv.FormatFloat(round1(x), 'f', -1, 
 
 func messages(n int64) string { return textfmt.Count(n, "message", "messages") }
 
-// baselineDays is the length of the usual a window is compared with: a
-// week, or two windows when they are longer.
-func baselineDays(w Window) int { return max(7, 2*int(w)) }
+// baselineWeeks is how many earlier windows a window is compared with:
+// the same days of the week in each of the 4 weeks before, so a Monday is
+// compared with Mondays and a Saturday with Saturdays (most domains send
+// far less mail at the weekend).
+const baselineWeeks = 4
 
 // complianceBelow judges a ComplianceBelow rule: the window ends at the
 // domain's newest day with mail.
@@ -124,25 +126,45 @@ func (d *domainData) complianceBelow(ctx context.Context, s *ComplianceBelow) (v
 	return v, nil
 }
 
-// usual compares the window [end-w, end) with the baseline days before
-// it: the window's totals, the mean of the baseline per window, and
-// whether the baseline is known (the domain had mail before it began).
-func (d *domainData) usual(ctx context.Context, end time.Time, w Window) (cur, base store.Totals, usual float64, known bool, err error) {
+// usual compares the window [end-w, end) with the same days of the
+// weeks before (shifted by whole weeks of at least the window), those
+// from the domain's first day with mail on: the window's totals, the
+// baseline windows' sum, their mean volume, and how many there are. Two
+// are needed to judge.
+func (d *domainData) usual(ctx context.Context, end time.Time, w Window) (cur, base store.Totals, usual float64, weeks int, err error) {
 	first, _, err := d.span(ctx)
 	if err != nil {
 		return
 	}
 	n := time.Duration(w) * day
-	bd := baselineDays(w)
-	from := end.Add(-n).AddDate(0, 0, -bd)
+	shift := time.Duration(7*((int(w)+6)/7)) * day
 	if cur, err = d.totals(ctx, end.Add(-n), end); err != nil {
 		return
 	}
-	if base, err = d.totals(ctx, from, end.Add(-n)); err != nil {
-		return
+	for i := 1; i <= baselineWeeks; i++ {
+		from := end.Add(-n - time.Duration(i)*shift)
+		if first.IsZero() || from.Before(first) {
+			break
+		}
+		var t store.Totals
+		if t, err = d.totals(ctx, from, from.Add(n)); err != nil {
+			return
+		}
+		base.Messages, base.DMARCPass, base.FullyFailed = base.Messages+t.Messages, base.DMARCPass+t.DMARCPass, base.FullyFailed+t.FullyFailed
+		weeks++
 	}
-	usual = float64(base.Messages) * float64(w) / float64(bd)
-	return cur, base, usual, !first.IsZero() && !first.After(from), nil
+	if weeks > 0 {
+		usual = float64(base.Messages) / float64(weeks)
+	}
+	return cur, base, usual, weeks, nil
+}
+
+// basis says what a window was compared with.
+func basis(w Window, weeks int) string {
+	if w == 1 {
+		return fmt.Sprintf("the mean of the same weekday in the %d weeks before", weeks)
+	}
+	return fmt.Sprintf("the mean of the same days in the %d weeks before", weeks)
 }
 
 // volumeChange judges a VolumeChange rule: a spike in the window ending
@@ -154,21 +176,20 @@ func (d *domainData) volumeChange(ctx context.Context, s *VolumeChange) (verdict
 		return verdict{skip: true}, err
 	}
 	var v verdict
-	basis := fmt.Sprintf("the mean of the %d days before", baselineDays(s.Window))
 	if s.SpikePercent > 0 {
 		end := last.Add(day)
-		cur, _, usual, known, err := d.usual(ctx, end, s.Window)
+		cur, _, usual, weeks, err := d.usual(ctx, end, s.Window)
 		switch {
 		case err != nil:
 			return verdict{}, err
-		case !known || usual < float64(s.MinMessages) || usual == 0:
+		case weeks < 2 || usual < float64(s.MinMessages) || usual == 0:
 			v.hold = append(v.hold, keySpike)
 		case float64(cur.Messages) > usual*(1+s.SpikePercent/100):
 			ratio := float64(cur.Messages) / usual
 			v.conds = append(v.conds, condition{key: keySpike, trigger: true, severity: notice.Warning,
 				title: fmt.Sprintf("%s: mail volume %s× the usual", d.domain, strconv.FormatFloat(math.Round(ratio*10)/10, 'f', -1, 64)),
 				summary: fmt.Sprintf("%s in %s, against a usual %s (%s): %s more, above the rule's %s. A campaign, a new sender, or spoofing.",
-					messages(cur.Messages), s.Window.phrase(last), textfmt.Int(int64(usual+0.5)), basis, percent((ratio-1)*100),
+					messages(cur.Messages), s.Window.phrase(last), textfmt.Int(int64(usual+0.5)), basis(s.Window, weeks), percent((ratio-1)*100),
 					percent(s.SpikePercent)),
 				facts: []webhook.Fact{{Name: "Messages", Value: textfmt.Int(cur.Messages)}, {Name: "Usual", Value: textfmt.Int(int64(usual + 0.5))},
 					{Name: "Change", Value: "+" + percent((ratio-1)*100)}}})
@@ -176,19 +197,19 @@ func (d *domainData) volumeChange(ctx context.Context, s *VolumeChange) (verdict
 	}
 	if s.DropPercent > 0 {
 		end := d.now.Add(-lateness).UTC().Truncate(day)
-		cur, _, usual, known, err := d.usual(ctx, end, s.Window)
+		cur, _, usual, weeks, err := d.usual(ctx, end, s.Window)
 		lastDay := end.Add(-day)
 		switch {
 		case err != nil:
 			return verdict{}, err
-		case !known || usual < float64(s.MinMessages) || usual == 0:
+		case weeks < 2 || usual < float64(s.MinMessages) || usual == 0:
 			v.hold = append(v.hold, keyDrop)
 		case float64(cur.Messages) < usual*(1-s.DropPercent/100):
 			down := (1 - float64(cur.Messages)/usual) * 100
 			v.conds = append(v.conds, condition{key: keyDrop, trigger: true, severity: notice.Warning,
 				title: fmt.Sprintf("%s: mail volume down %s", d.domain, percent(down)),
 				summary: fmt.Sprintf("%s in %s, against a usual %s (%s): %s less, beyond the rule's %s. A sending outage, a mail server that stopped, or reporters that stopped sending reports.",
-					messages(cur.Messages), s.Window.phrase(lastDay), textfmt.Int(int64(usual+0.5)), basis, percent(down),
+					messages(cur.Messages), s.Window.phrase(lastDay), textfmt.Int(int64(usual+0.5)), basis(s.Window, weeks), percent(down),
 					percent(s.DropPercent)),
 				facts: []webhook.Fact{{Name: "Messages", Value: textfmt.Int(cur.Messages)}, {Name: "Usual", Value: textfmt.Int(int64(usual + 0.5))},
 					{Name: "Change", Value: "-" + percent(down)}}})
@@ -204,11 +225,11 @@ func (d *domainData) failureRateIncrease(ctx context.Context, s *FailureRateIncr
 	if err != nil || last.IsZero() {
 		return verdict{skip: true}, err
 	}
-	cur, base, _, known, err := d.usual(ctx, last.Add(day), s.Window)
+	cur, base, usual, weeks, err := d.usual(ctx, last.Add(day), s.Window)
 	if err != nil {
 		return verdict{}, err
 	}
-	if !known || cur.Messages == 0 || base.Messages == 0 || cur.Messages < s.MinMessages || base.Messages < s.MinMessages {
+	if weeks < 2 || cur.Messages == 0 || base.Messages == 0 || cur.Messages < s.MinMessages || usual < float64(s.MinMessages) {
 		return verdict{skip: true}, nil
 	}
 	now, before := 100-rate(cur), 100-rate(base)
@@ -217,8 +238,8 @@ func (d *domainData) failureRateIncrease(ctx context.Context, s *FailureRateIncr
 	}
 	return verdict{conds: []condition{{key: keyFailureRate, trigger: true, severity: notice.Warning,
 		title: fmt.Sprintf("%s: DMARC failures up %s points to %s", d.domain, strconv.FormatFloat(round1(now-before), 'f', -1, 64), percent(now)),
-		summary: fmt.Sprintf("%s of %s failed DMARC in %s, against %s in the %d days before: up %s points, the rule's limit is %s.",
-			percent(now), messages(cur.Messages), s.Window.phrase(last), percent(before), baselineDays(s.Window),
+		summary: fmt.Sprintf("%s of %s failed DMARC in %s, against %s in the same days of the %d weeks before: up %s points, the rule's limit is %s.",
+			percent(now), messages(cur.Messages), s.Window.phrase(last), percent(before), weeks,
 			strconv.FormatFloat(round1(now-before), 'f', -1, 64), strconv.FormatFloat(s.Points, 'f', -1, 64)),
 		facts: []webhook.Fact{{Name: "Failing now", Value: percent(now)}, {Name: "Failing before", Value: percent(before)},
 			{Name: "Failed messages", Value: textfmt.Int(cur.Messages - cur.DMARCPass)}}}}}, nil

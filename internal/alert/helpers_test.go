@@ -85,7 +85,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
 	t.Helper()
 	for _, b := range []struct {
 		name string
-		open func(t *testing.T) store.Store
+		open func(t testing.TB) store.Store
 	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
@@ -94,7 +94,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
 	}
 }
 
-func openSQLite(t *testing.T) store.Store {
+func openSQLite(t testing.TB) store.Store {
 	st, err := store.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "alerts.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func openSQLite(t *testing.T) store.Store {
 	return st
 }
 
-func openPostgres(t *testing.T) store.Store {
+func openPostgres(t testing.TB) store.Store {
 	st, err := store.OpenPostgres(t.Context(), storetest.PostgresDSN(t))
 	if err != nil {
 		t.Fatal(err)

@@ -29,12 +29,31 @@ var anomalyKindNames = map[string]string{
 	anomaly.KindSourceAuthDrop:  "source failing DMARC",
 }
 
+// sourceKindPlurals name several anomalies of a source kind in a title.
+var sourceKindPlurals = map[string]string{
+	anomaly.KindNewUnauthorized: "new sources failing DKIM and SPF",
+	anomaly.KindNewSource:       "new sources",
+	anomaly.KindSourceAuthDrop:  "sources failing DMARC",
+}
+
+// anomalyGroup is the anomalies of one alert: an episode of days, or the
+// new sources of one kind first flagged on one day.
+type anomalyGroup struct {
+	members []anomaly.Anomaly
+	trigger bool
+}
+
+// maxListedSources bounds the source IPs an alert of many names.
+const maxListedSources = 10
+
 // anomalies judges an Anomaly rule. The detector judges the domain's
 // newest 30 days; an anomaly counts while it was flagged on one of the
 // newest NewDays days judged. Days flagged one after the other with the
 // same kind are one episode and one alert (keyed by the episode's first
 // day), which opens on the episode's first day or when the detector
-// alerts, and clears when the episode ends. Anomalies marked expected do
+// alerts, and clears when the episode ends. The sources of one kind
+// first flagged on one day are one alert too: a spoofing burst from
+// dozens of new addresses is one matter. Anomalies marked expected do
 // not count.
 func (d *domainData) anomalies(ctx context.Context, s *Anomaly) (verdict, error) {
 	res, err := d.detect(ctx)
@@ -42,51 +61,81 @@ func (d *domainData) anomalies(ctx context.Context, s *Anomaly) (verdict, error)
 		return verdict{skip: true}, err
 	}
 	recent := res.Until.AddDate(0, 0, -NewDays)
-	by := map[string]*condition{}
+	groups := map[string]*anomalyGroup{}
 	var order []string
 	for _, a := range res.Anomalies {
 		if a.Expected || a.LastDay.Before(recent) || len(s.Kinds) > 0 && !slices.Contains(s.Kinds, a.Kind) {
 			continue
 		}
 		episode := a.Key
-		if anomaly.KeyKind(a.Kind) == "day" {
+		switch anomaly.KeyKind(a.Kind) {
+		case "day":
 			episode = a.EpisodeStart.Format(time.DateOnly)
+		case "ip":
+			episode = a.Day.Format(time.DateOnly)
 		}
 		key := "anomaly:" + a.Kind + ":" + episode
-		trigger := a.Score >= s.MinScore && (a.Alert || a.EpisodeStart.Equal(a.Day.Time))
-		c := by[key]
-		if c == nil {
-			c = &condition{key: key}
-			by[key] = c
+		g := groups[key]
+		if g == nil {
+			g = &anomalyGroup{}
+			groups[key] = g
 			order = append(order, key)
-		} else if !trigger && c.title != "" {
-			continue
 		}
-		c.trigger = c.trigger || trigger
-		if c.title == "" || trigger {
-			name := anomalyKindNames[a.Kind]
-			if name == "" {
-				name = a.Kind
-			}
-			c.severity = map[string]string{"high": notice.Critical, "medium": notice.Warning}[a.Severity]
-			if c.severity == "" {
-				c.severity = notice.Info
-			}
-			c.title = fmt.Sprintf("%s: %s (%s)", d.domain, name, a.Key)
-			c.summary = a.Explanation
-			c.facts = []webhook.Fact{{Name: "Anomaly", Value: a.ID}, {Name: "Score", Value: strconv.Itoa(a.Score)},
-				{Name: "Confidence", Value: a.Confidence}, {Name: "Day", Value: a.Day.Format(time.DateOnly)},
-				{Name: "Messages", Value: textfmt.Int(a.Messages)}}
-			for _, e := range a.Evidence {
-				c.facts = append(c.facts, webhook.Fact{Name: "Evidence", Value: e})
-			}
-		}
+		g.members = append(g.members, a)
+		g.trigger = g.trigger || a.Score >= s.MinScore && (a.Alert || a.EpisodeStart.Equal(a.Day.Time))
 	}
 	var v verdict
-	for _, k := range order {
-		v.conds = append(v.conds, *by[k])
+	for _, key := range order {
+		v.conds = append(v.conds, d.anomalyCondition(key, groups[key]))
 	}
 	return v, nil
+}
+
+// anomalyCondition is the condition of a group of anomalies, told by its
+// highest scoring one (the detector lists them by day, then score).
+func (d *domainData) anomalyCondition(key string, g *anomalyGroup) condition {
+	top := g.members[0]
+	for _, a := range g.members {
+		if a.Score > top.Score {
+			top = a
+		}
+	}
+	name := anomalyKindNames[top.Kind]
+	if name == "" {
+		name = top.Kind
+	}
+	c := condition{key: key, trigger: g.trigger,
+		severity: map[string]string{"high": notice.Critical, "medium": notice.Warning}[top.Severity]}
+	if c.severity == "" {
+		c.severity = notice.Info
+	}
+	c.title = fmt.Sprintf("%s: %s (%s)", d.domain, name, top.Key)
+	c.summary = top.Explanation
+	c.facts = []webhook.Fact{{Name: "Anomaly", Value: top.ID}, {Name: "Score", Value: strconv.Itoa(top.Score)},
+		{Name: "Confidence", Value: top.Confidence}, {Name: "Day", Value: top.Day.Format(time.DateOnly)},
+		{Name: "Messages", Value: textfmt.Int(top.Messages)}}
+	for _, e := range top.Evidence {
+		c.facts = append(c.facts, webhook.Fact{Name: "Evidence", Value: e})
+	}
+	if n := len(g.members); n > 1 && anomaly.KeyKind(top.Kind) == "ip" {
+		var total int64
+		var listed []string
+		for i, a := range g.members {
+			total += a.Messages
+			if i < maxListedSources {
+				listed = append(listed, a.Key+" ("+messages(a.Messages)+")")
+			}
+		}
+		if n > maxListedSources {
+			listed = append(listed, fmt.Sprintf("and %d more", n-maxListedSources))
+		}
+		c.title = fmt.Sprintf("%s: %d %s (%s)", d.domain, n, sourceKindPlurals[top.Kind], top.Day.Format(time.DateOnly))
+		c.summary = fmt.Sprintf("%d source IPs first flagged on %s sent %s; the largest: %s.", n, top.Day.Format(time.DateOnly),
+			messages(total), top.Explanation)
+		c.facts = []webhook.Fact{{Name: "Sources", Value: strings.Join(listed, ", ")}, {Name: "Messages", Value: textfmt.Int(total)},
+			{Name: "Highest score", Value: strconv.Itoa(top.Score)}, {Name: "Day", Value: top.Day.Format(time.DateOnly)}}
+	}
+	return c
 }
 
 // dnsRecordNames name the kinds of record in a title.

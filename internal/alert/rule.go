@@ -159,8 +159,9 @@ type NewSource struct {
 	OnlyFailing bool `json:"only_failing"`
 }
 
-// VolumeChange: the messages of the window against the usual of the
-// days before (the mean of max(7, 4 × window) days).
+// VolumeChange: the messages of the window against their usual, the mean
+// of the same days of the week in the 4 weeks before (at least 2 of them
+// after the domain's first mail).
 type VolumeChange struct {
 	// SpikePercent above the usual alerts (100: double); 0 off; default
 	// 100.
@@ -174,14 +175,14 @@ type VolumeChange struct {
 }
 
 // FailureRateIncrease: the percentage of messages failing DMARC in the
-// window is Points above that of the days before.
+// window is Points above that of the same days of the weeks before (as
+// VolumeChange).
 type FailureRateIncrease struct {
 	// Points default 10.
 	Points float64 `json:"points"`
 	// Window default 24h.
 	Window Window `json:"window"`
-	// MinMessages the window and the days before must each have; default
-	// 100.
+	// MinMessages the window and its usual must each have; default 100.
 	MinMessages int64 `json:"min_messages"`
 }
 
