@@ -150,6 +150,10 @@ to the notification channels, within each channel's limit and quiet hours.
 			return ExitUsage
 		}
 		srv.Notify = notifier
+		// The alert engine sends through the same service, linking to
+		// --public-url (checked by notf.service).
+		alerts.Notifier = notifier
+		alerts.BaseURL, _ = notf.baseURL()
 		// Every way in (uploads, --watch, mailboxes) shares this Importer:
 		// the events of each report stored, then what Stored did before.
 		if before := srv.Importer.Stored; before != nil {
