@@ -1237,3 +1237,109 @@ export const channelsApi = {
   /** The event types with example payloads, and the headers of a delivery. */
   events: (signal?: AbortSignal) => get<WebhookCatalogue>('/webhooks/events', undefined, signal),
 };
+
+/** Scheduled reports (roadmap 3.5, package digest): schedules, their sendings, and the report to preview or download. */
+export type DigestKind = 'daily' | 'weekly' | 'monthly';
+export type DigestSection = 'summary' | 'domains' | 'issues' | 'sources' | 'dns';
+export type Weekday = 'sunday' | 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday';
+
+/** A schedule as the API shows it. */
+export interface ReportSchedule {
+  id: number;
+  name: string;
+  kind: DigestKind;
+  /** The day of a weekly schedule. */
+  weekday?: Weekday;
+  /** The day of a monthly schedule, 1 to 28. */
+  day_of_month?: number;
+  /** "HH:MM" in time_zone. */
+  time: string;
+  /** IANA name such as "Europe/Paris". */
+  time_zone: string;
+  /** Empty: every domain. */
+  domains: string[];
+  /** In display order (the API fills in every section when none was given). */
+  sections: DigestSection[];
+  /** Email addresses besides those of its channels. */
+  recipients: string[];
+  /** Notification channel ids. */
+  channels: number[];
+  /** A PDF attached to email. */
+  pdf: boolean;
+  enabled: boolean;
+  /** The due time of the newest scheduled sending; null when it never ran. */
+  last_run: string | null;
+  /** When it is due next; null when disabled. */
+  next_run: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The body of creating or replacing a schedule. */
+export interface ScheduleInput {
+  name: string;
+  kind: DigestKind;
+  weekday?: Weekday;
+  day_of_month?: number;
+  time: string;
+  time_zone: string;
+  domains: string[];
+  sections: DigestSection[];
+  recipients: string[];
+  channels: number[];
+  pdf: boolean;
+  enabled?: boolean;
+}
+
+/** One sending of a schedule, recorded whatever its outcome. */
+export interface ScheduleRun {
+  id: number;
+  at: string;
+  /** The scheduled time it was for; null for "Send now". */
+  due: string | null;
+  /** The days reported on, [start, end) as YYYY-MM-DD. */
+  period: [string, string];
+  status: 'sent' | 'failed';
+  error?: string;
+  /** Email addresses and channels ("channel:3") it was handed to. */
+  recipients: string[];
+}
+
+/** Which report: the last complete day, week or month before at (default now). */
+export interface DigestQuery {
+  period: 'day' | 'week' | 'month';
+  /** Empty: every domain. */
+  domains?: string[];
+  /** Empty: every section. */
+  sections?: string[];
+  /** YYYY-MM-DD. */
+  at?: string;
+}
+
+/** digestUrl is the address of a report as json, text, html or pdf (the PDF is served as a download). */
+export function digestUrl(q: DigestQuery, format: 'json' | 'text' | 'html' | 'pdf'): string {
+  const p = new URLSearchParams({ period: q.period });
+  for (const d of q.domains ?? []) p.append('domain', d);
+  if (q.sections?.length) p.set('section', q.sections.join(','));
+  if (q.at) p.set('at', q.at);
+  p.set('format', format);
+  return '/api/v1/digest?' + p.toString();
+}
+
+export const schedulesApi = {
+  list: (signal?: AbortSignal) => get<{ schedules: ReportSchedule[] }>('/schedules', undefined, signal),
+  get: (id: number, signal?: AbortSignal) => get<ReportSchedule>(`/schedules/${id}`, undefined, signal),
+  create: (s: ScheduleInput) => send<ReportSchedule>('POST', '/schedules', s),
+  update: (id: number, s: ScheduleInput) => send<ReportSchedule>('PUT', `/schedules/${id}`, s),
+  remove: (id: number) => send<object>('DELETE', `/schedules/${id}`),
+  /** Sends the report of the last complete period now and answers the run, sent or failed (501 when the server cannot send). */
+  run: (id: number) => send<ScheduleRun>('POST', `/schedules/${id}/run`),
+  /** The sendings, newest first. */
+  runs: (id: number, limit = 20, signal?: AbortSignal) => get<{ runs: ScheduleRun[] }>(`/schedules/${id}/runs`, { limit }, signal),
+  /** The report as the HTML email body, to preview. */
+  async digestHtml(q: DigestQuery, signal?: AbortSignal): Promise<string> {
+    const res = await fetch(digestUrl(q, 'html'), { signal, headers: { Accept: 'text/html' } });
+    if (!res.ok) await decode<never>(res);
+    return res.text();
+  },
+};

@@ -21,6 +21,7 @@ export const shortcutList: Shortcut[] = [
   { keys: ['g', 'r'], description: 'Go to reports', group: 'Navigation' },
   { keys: ['g', 's'], description: 'Go to sources', group: 'Navigation' },
   { keys: ['g', 't'], description: 'Go to trends', group: 'Navigation' },
+  { keys: ['g', 'l'], description: 'Go to SMTP TLS reports', group: 'Navigation' },
   { keys: ['g', 'p'], description: 'Go to the policy advisor', group: 'Navigation' },
   { keys: ['g', 'm'], description: 'Go to the map', group: 'Navigation' },
   { keys: ['g', 'd'], description: 'Go to DNS tools', group: 'Navigation' },
@@ -30,7 +31,7 @@ export const shortcutList: Shortcut[] = [
   { keys: ['Enter'], description: 'Open the selected row', group: 'Lists' },
 ];
 
-const goTo: Record<string, string> = { h: '/', r: '/reports', s: '/sources', t: '/trends', p: '/policy', m: '/map', d: '/dns', u: '/upload' };
+const goTo: Record<string, string> = { h: '/', r: '/reports', s: '/sources', t: '/trends', l: '/tls', p: '/policy', m: '/map', d: '/dns', u: '/upload' };
 
 /** ListNav is what a page with a keyboard-navigable list provides. */
 export interface ListNav {

@@ -55,18 +55,27 @@ describe('rates', () => {
 describe('sessionSeries', () => {
   const days = [day('2024-01-08', 90, 10), day('2024-01-09', 0, 3), day('2024-01-11', 50, 0)];
   it('fills every day of the range, null where no report began', () => {
-    const s = sessionSeries(days, { since: '2024-01-07', until: '2024-01-12' }, 'day', '2024-02-01');
-    expect(s.starts).toEqual(['2024-01-07', '2024-01-08', '2024-01-09', '2024-01-10', '2024-01-11']);
-    expect(s.rate).toEqual([null, 90, 0, null, 100]);
-    expect(s.failed).toEqual([null, 10, 3, null, 0]);
-    expect(s.xs[1]).toBe(Date.UTC(2024, 0, 8) / 1000);
+    const s = sessionSeries(days, { since: '2024-01-05', until: '2024-01-12' }, 'day', '2024-02-01');
+    expect(s.starts).toEqual(['2024-01-05', '2024-01-06', '2024-01-07', '2024-01-08', '2024-01-09', '2024-01-10', '2024-01-11']);
+    expect(s.rate).toEqual([null, null, null, 90, 0, null, 100]);
+    expect(s.failed).toEqual([null, null, null, 10, 3, null, 0]);
+    expect(s.xs[3]).toBe(Date.UTC(2024, 0, 8) / 1000);
   });
   it('sums weeks from Monday and recomputes their rate', () => {
     const s = sessionSeries(days, {}, 'week', '2024-02-01');
-    expect(s.starts).toEqual(['2024-01-08']);
-    expect(s.successful).toEqual([140]);
-    expect(s.failed).toEqual([13]);
-    expect(s.rate).toEqual([91.5]);
+    expect(s.starts.at(-1)).toBe('2024-01-08');
+    expect(s.successful.at(-1)).toBe(140);
+    expect(s.failed.at(-1)).toBe(13);
+    expect(s.rate.at(-1)).toBe(91.5);
+  });
+  it('shows at least a week of days or seven weeks, ending with the data', () => {
+    const d = sessionSeries([day('2016-04-01', 5326, 303)], {}, 'day', '2024-02-01');
+    expect(d.starts).toEqual(['2016-03-26', '2016-03-27', '2016-03-28', '2016-03-29', '2016-03-30', '2016-03-31', '2016-04-01']);
+    expect(d.rate).toEqual([null, null, null, null, null, null, 94.62]);
+    const w = sessionSeries([day('2016-04-01', 5326, 303)], {}, 'week', '2024-02-01');
+    expect(w.starts).toHaveLength(7);
+    expect(w.starts[0]).toBe('2016-02-15');
+    expect(w.starts[6]).toBe('2016-03-28');
   });
   it('is empty without days and an open range', () => {
     expect(sessionSeries([], {}, 'day', '2024-02-01').starts).toEqual([]);

@@ -5,7 +5,7 @@
 // reports.
 
 import type { Range, TLSDay, TLSExplanation, TLSFailureTotal } from '../../lib/api';
-import { bucketStart, bucketStarts, longDay, span, type Bucket } from '../../lib/chart-data';
+import { addDays, bucketStart, bucketStarts, longDay, span, type Bucket } from '../../lib/chart-data';
 import { num } from '../../lib/format';
 
 /**
@@ -39,14 +39,22 @@ export interface SessionSeries {
   failed: (number | null)[];
 }
 
+/** The fewest buckets a chart shows: a lone day is a point on a week, not the whole width. */
+export const MIN_BUCKETS = 7;
+
 /**
  * sessionSeries puts the summary's days on one axis covering the range
  * (as the Trends charts do), summing them into weeks from Monday when
- * bucket is week: null where no report began, so lines break there.
+ * bucket is week: null where no report began, so lines break there. An
+ * axis shorter than MIN_BUCKETS is extended into the past.
  */
 export function sessionSeries(days: TLSDay[], range: Range, bucket: Bucket, today: string): SessionSeries {
   const s = span(range, [days.map((d) => ({ start: d.day }))], today);
-  const starts = s ? bucketStarts(s.from, s.to, bucket) : [];
+  let starts = s ? bucketStarts(s.from, s.to, bucket) : [];
+  if (starts.length > 0 && starts.length < MIN_BUCKETS) {
+    const step = bucket === 'week' ? 7 : 1;
+    starts = bucketStarts(addDays(starts[starts.length - 1], -(MIN_BUCKETS - 1) * step), starts[starts.length - 1], bucket);
+  }
   const sums = new Map<string, { ok: number; failed: number }>();
   for (const d of days) {
     const k = bucketStart(d.day, bucket);
