@@ -165,6 +165,17 @@ func (s *Server) notifyService(w http.ResponseWriter) (*notify.Service, bool) {
 	return s.Notify, true
 }
 
+// channelRoute returns the notification service and the {id} of a
+// channel's route, or answers and reports false.
+func (s *Server) channelRoute(w http.ResponseWriter, r *http.Request) (*notify.Service, int64, bool) {
+	svc, ok := s.notifyService(w)
+	if !ok {
+		return nil, 0, false
+	}
+	id, ok := pathID(w, r)
+	return svc, id, ok
+}
+
 // channelError answers for an error of the notification service: 400
 // with the setting for a validation error, as storeError otherwise.
 func (s *Server) channelError(w http.ResponseWriter, r *http.Request, err error) {
@@ -212,11 +223,7 @@ func (s *Server) listChannels(w http.ResponseWriter, r *http.Request) {
 
 // getChannel answers GET /api/v1/channels/{id}.
 func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) {
-	svc, ok := s.notifyService(w)
-	if !ok {
-		return
-	}
-	id, ok := pathID(w, r)
+	svc, id, ok := s.channelRoute(w, r)
 	if !ok {
 		return
 	}
@@ -257,11 +264,7 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) {
 // updateChannel answers PUT /api/v1/channels/{id}: the fields given
 // replace those stored.
 func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request) {
-	svc, ok := s.notifyService(w)
-	if !ok {
-		return
-	}
-	id, ok := pathID(w, r)
+	svc, id, ok := s.channelRoute(w, r)
 	if !ok {
 		return
 	}
@@ -281,11 +284,7 @@ func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request) {
 // deleteChannel answers DELETE /api/v1/channels/{id}: 204; its outbox
 // and delivery log go with it.
 func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request) {
-	svc, ok := s.notifyService(w)
-	if !ok {
-		return
-	}
-	id, ok := pathID(w, r)
+	svc, id, ok := s.channelRoute(w, r)
 	if !ok {
 		return
 	}
@@ -302,11 +301,7 @@ func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request) {
 // delivered or not: the delivery says). The body may name an event type
 // ({"event": "source.new"}) to send its example instead of a ping.
 func (s *Server) testChannel(w http.ResponseWriter, r *http.Request) {
-	svc, ok := s.notifyService(w)
-	if !ok {
-		return
-	}
-	id, ok := pathID(w, r)
+	svc, id, ok := s.channelRoute(w, r)
 	if !ok {
 		return
 	}
@@ -357,11 +352,7 @@ func testMessage(ev webhook.Event) notice.Message {
 // channelDeliveries answers GET /api/v1/channels/{id}/deliveries?limit=:
 // the channel's delivery log, newest first (default 100, at most 1000).
 func (s *Server) channelDeliveries(w http.ResponseWriter, r *http.Request) {
-	svc, ok := s.notifyService(w)
-	if !ok {
-		return
-	}
-	id, ok := pathID(w, r)
+	svc, id, ok := s.channelRoute(w, r)
 	if !ok {
 		return
 	}

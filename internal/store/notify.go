@@ -369,26 +369,6 @@ func notifyDeliveries(ctx context.Context, run rowSource, channelID int64, limit
 	return out, nil
 }
 
-// notifyTx runs fn in a transaction on the writer.
-func (s *SQLite) notifyTx(ctx context.Context, fn func(run rowSource, exec execer) error) (err error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, ignoreTxDone(tx.Rollback()))
-		}
-	}()
-	if err = fn(sqlRows(tx), sqlTxExec(tx)); err != nil {
-		return err
-	}
-	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
 // NotifyChannels implements Store.
 func (s *SQLite) NotifyChannels(ctx context.Context) ([]NotifyChannel, error) {
 	return notifyChannels(ctx, s.rows)
@@ -416,7 +396,7 @@ func (s *SQLite) DeleteNotifyChannel(ctx context.Context, id int64) error {
 
 // EnqueueNotifications implements Store.
 func (s *SQLite) EnqueueNotifications(ctx context.Context, list []Notification) error {
-	return s.notifyTx(ctx, func(_ rowSource, exec execer) error {
+	return s.alertTx(ctx, func(_ rowSource, exec execer) error {
 		return enqueueNotifications(ctx, exec, list)
 	})
 }
@@ -434,14 +414,14 @@ func (s *SQLite) ClaimNotifications(ctx context.Context, now, leaseUntil time.Ti
 
 // FinishNotification implements Store.
 func (s *SQLite) FinishNotification(ctx context.Context, n Notification, d NotifyDelivery, retryAt time.Time) error {
-	return s.notifyTx(ctx, func(run rowSource, exec execer) error {
+	return s.alertTx(ctx, func(run rowSource, exec execer) error {
 		return finishNotification(ctx, run, exec, n, d, retryAt)
 	})
 }
 
 // LogNotifyDelivery implements Store.
 func (s *SQLite) LogNotifyDelivery(ctx context.Context, d NotifyDelivery) (id int64, err error) {
-	err = s.notifyTx(ctx, func(run rowSource, exec execer) error {
+	err = s.alertTx(ctx, func(run rowSource, exec execer) error {
 		id, err = logNotifyDelivery(ctx, run, exec, d)
 		return err
 	})

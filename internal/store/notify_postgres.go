@@ -2,34 +2,8 @@ package store
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
-
-// notifyTx runs fn in a transaction.
-func (p *Postgres) notifyTx(ctx context.Context, fn func(run rowSource, exec execer) error) (err error) {
-	tx, err := p.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			if rerr := tx.Rollback(context.WithoutCancel(ctx)); !errors.Is(rerr, pgx.ErrTxClosed) {
-				err = errors.Join(err, rerr)
-			}
-		}
-	}()
-	if err = fn(pgRows(tx), pgTxExec(tx)); err != nil {
-		return err
-	}
-	if err = tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
 
 // pgNotifyChannel is c with text PostgreSQL cannot hold replaced.
 func pgNotifyChannel(c NotifyChannel) NotifyChannel {
@@ -70,7 +44,7 @@ func pgNotification(n Notification) Notification {
 
 // EnqueueNotifications implements Store.
 func (p *Postgres) EnqueueNotifications(ctx context.Context, list []Notification) error {
-	return p.notifyTx(ctx, func(_ rowSource, exec execer) error {
+	return p.alertTx(ctx, func(_ rowSource, exec execer) error {
 		for i := range list {
 			list[i] = pgNotification(list[i])
 		}
@@ -100,14 +74,14 @@ func pgDelivery(d NotifyDelivery) NotifyDelivery {
 
 // FinishNotification implements Store.
 func (p *Postgres) FinishNotification(ctx context.Context, n Notification, d NotifyDelivery, retryAt time.Time) error {
-	return p.notifyTx(ctx, func(run rowSource, exec execer) error {
+	return p.alertTx(ctx, func(run rowSource, exec execer) error {
 		return finishNotification(ctx, run, exec, n, pgDelivery(d), retryAt)
 	})
 }
 
 // LogNotifyDelivery implements Store.
 func (p *Postgres) LogNotifyDelivery(ctx context.Context, d NotifyDelivery) (id int64, err error) {
-	err = p.notifyTx(ctx, func(run rowSource, exec execer) error {
+	err = p.alertTx(ctx, func(run rowSource, exec execer) error {
 		id, err = logNotifyDelivery(ctx, run, exec, pgDelivery(d))
 		return err
 	})

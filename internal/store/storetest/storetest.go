@@ -1,58 +1,22 @@
 // Package storetest gives tests of other packages a database of their
-// own for package store: a PostgreSQL schema dropped when the test ends,
-// so that tests of code running on several replicas (one database, several
-// stores) run in parallel and leave nothing behind.
+// own for package store: a PostgreSQL schema dropped when the test ends
+// (package pgtest), so that tests of code running on several replicas (one
+// database, several stores) run in parallel and leave nothing behind.
 package storetest
 
 import (
-	"context"
-	"fmt"
-	"math/rand/v2"
-	"net/url"
-	"os"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/parse-dmarc/parse-dmarc/internal/store/pgtest"
 )
 
 // PostgresEnv names the environment variable holding the URL of a
-// PostgreSQL database for the tests, such as
-// postgres://postgres@127.0.0.1:5432/test?sslmode=disable. Without it
-// tests on PostgreSQL are skipped.
-const PostgresEnv = "PARSE_DMARC_TEST_POSTGRES"
+// PostgreSQL database for the tests (pgtest.Env).
+const PostgresEnv = pgtest.Env
 
-// PostgresDSN creates an empty schema with a random name, dropped when t
-// ends, and returns the DSN of PostgresEnv with search_path set to it. It
-// skips t when PostgresEnv is not set. Stores opened on the DSN must be
-// closed before t's cleanups registered before PostgresDSN returned run,
-// which t.Cleanup's order (last in, first out) gives.
+// PostgresDSN creates an empty schema dropped when t ends and returns its
+// DSN, or skips t without PostgresEnv (pgtest.DSN).
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv(PostgresEnv)
-	if dsn == "" {
-		t.Skipf("%s is not set: set it to a PostgreSQL URL to test on PostgreSQL", PostgresEnv)
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("%s: %v", PostgresEnv, err)
-	}
-	schema := fmt.Sprintf("parse_dmarc_test_%016x", rand.Uint64())
-	admin := func(sql string) {
-		ctx := context.Background() // also in Cleanup, after t.Context is done
-		c, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Fatalf("connect to %s: %v", PostgresEnv, err)
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	admin("CREATE SCHEMA " + schema)
-	// Registered before any store opens, so it runs after they closed.
-	t.Cleanup(func() { admin("DROP SCHEMA " + schema + " CASCADE") })
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.DSN(t)
 }
