@@ -7,13 +7,6 @@ import (
 	"github.com/parse-dmarc/parse-dmarc/internal/store/pgtest"
 )
 
-// postgresEnv names the environment variable holding the URL of a
-// PostgreSQL database for the tests, such as
-// postgres://postgres@127.0.0.1:5432/test?sslmode=disable. Without it the
-// Postgres cases are skipped. Each test works in a schema of its own,
-// dropped when it ends, so tests run in parallel and leave nothing behind.
-const postgresEnv = pgtest.Env
-
 // opener opens a store on one test database; stores are closed when t
 // ends. batch is the records batch size, zero for the default. Several
 // stores may be open on the database at once, as several processes would.
@@ -92,8 +85,9 @@ func newPostgresDB(t testing.TB) opener {
 }
 
 // newPostgresSchema creates an empty schema that is dropped when t ends and
-// returns its DSN (pgtest.DSN); it skips t when postgresEnv is
-// not set.
+// returns its DSN (pgtest.DSN): each test works in a schema of its own,
+// so tests run in parallel and leave nothing behind. It skips t when
+// PARSE_DMARC_TEST_POSTGRES (pgtest.Env) names no database.
 func newPostgresSchema(t testing.TB) string {
 	t.Helper()
 	return pgtest.DSN(t)
