@@ -3,6 +3,8 @@ package anomaly
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
@@ -73,6 +75,16 @@ type Date struct{ time.Time }
 // MarshalJSON writes the day as "YYYY-MM-DD".
 func (d Date) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + d.Format(time.DateOnly) + `"`), nil
+}
+
+// UnmarshalJSON reads a day written by MarshalJSON.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return fmt.Errorf("day %s: not a string", b)
+	}
+	d.Time, err = time.Parse(time.DateOnly, s)
+	return err
 }
 
 // Anomaly is one finding. Source and country anomalies found on several

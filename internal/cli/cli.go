@@ -44,6 +44,7 @@ func commands() []command {
 		{"quarantine", "list, show or retry the inputs that could not be parsed", runQuarantine},
 		{"dns", "check a domain's DMARC, SPF, DKIM, MTA-STS, TLS-RPT and BIMI records", runDNS},
 		{"digest", "print the daily, weekly or monthly report (and write it as a PDF)", runDigest},
+		{"trends", "print a domain's trend and anomalies against the previous period", runTrends},
 		{"fix", "explain why a source's mail fails DMARC and how to fix it", runFix},
 		{"advise", "tell whether a domain can tighten its DMARC policy, and what to fix first", runAdvise},
 		{"version", "print the version", runVersion},
