@@ -56,6 +56,7 @@ const (
 	DefaultMailbox         = "INBOX"
 	DefaultProcessedFolder = "DMARC/Processed"
 	DefaultInvalidFolder   = "DMARC/Invalid"
+	DefaultOtherFolder     = "DMARC/Other"
 )
 
 // Account is one IMAP mailbox reports arrive in, and where to put them once
@@ -86,9 +87,14 @@ type Account struct {
 	// ProcessedFolder receives messages whose reports were all stored
 	// (new or duplicates); default "DMARC/Processed".
 	ProcessedFolder string
-	// InvalidFolder receives messages with anything quarantined, such as
-	// a mail with no report at all; default "DMARC/Invalid".
+	// InvalidFolder receives messages with anything quarantined: a report
+	// that could not be read; default "DMARC/Invalid".
 	InvalidFolder string
+	// OtherFolder receives messages that hold no report of any kind
+	// (mailing-list noise, bounces, a person's reply to the report
+	// address: ingest.Ignored), kept there rather than deleted; default
+	// "DMARC/Other".
+	OtherFolder string
 	// InsecureSkipVerify accepts any server certificate: a
 	// man-in-the-middle then reads the password. Prefer RootCAs for a
 	// private CA or a self-signed certificate.
@@ -129,6 +135,9 @@ func (a Account) withDefaults() Account {
 	if a.InvalidFolder == "" {
 		a.InvalidFolder = DefaultInvalidFolder
 	}
+	if a.OtherFolder == "" {
+		a.OtherFolder = DefaultOtherFolder
+	}
 	if a.Name == "" {
 		host, _, err := net.SplitHostPort(a.Addr)
 		if err != nil {
@@ -152,7 +161,7 @@ func (a Account) check() error {
 	default:
 		return fmt.Errorf("%w: account %s: unknown TLS mode %d", ErrConfig, a.Name, int(a.TLS))
 	}
-	for _, f := range []string{a.ProcessedFolder, a.InvalidFolder} {
+	for _, f := range []string{a.ProcessedFolder, a.InvalidFolder, a.OtherFolder} {
 		if sameMailbox(f, a.Mailbox) {
 			return fmt.Errorf("%w: account %s: folder %q is the mailbox read from: messages would never leave it", ErrConfig, a.Name, f)
 		}

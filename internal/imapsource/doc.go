@@ -1,7 +1,10 @@
 // Package imapsource ingests DMARC reports from IMAP mailboxes: it fetches
 // each message of one mailbox, hands it to an ingest.Importer, and then
-// moves it to a folder for processed mail, or to one for invalid mail when
-// anything in it had to be quarantined.
+// moves it to a folder for processed mail, to one for invalid mail when
+// anything in it had to be quarantined, or to one for other mail when it
+// held no report of any kind (ingest.Ignored: mailing-list noise, bounces,
+// replies). The Importer decides by content what each message is
+// (aggregate, failure or SMTP TLS report, or none); the folders follow.
 //
 // The order of the steps is what makes a crash harmless. For each message:
 //

@@ -36,6 +36,7 @@ func TestDovecot(t *testing.T) {
 		t.Fatalf("hierarchy delimiter %q: the tests are meant to cover translating '/'", cn.delim)
 	}
 	t.Run("fetch", func(t *testing.T) { testFetchOnce(t, e, finalCheck{}) })
+	t.Run("routing", func(t *testing.T) { testRouting(t, e) })
 	t.Run("crash", func(t *testing.T) { testCrash(t, e, true) })
 	t.Run("tls", func(t *testing.T) { testTLS(t, e) })
 	t.Run("idle", func(t *testing.T) { testRunIdle(t, e, 300*time.Millisecond) })

@@ -42,14 +42,18 @@ func testFetchOnce(t *testing.T, e *imapEnv, fc finalCheck) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	invalid := 0
+	invalid, other := 0, 0
 	for _, m := range mails {
-		if m.invalid {
+		switch {
+		case m.invalid:
 			invalid++
+		case m.other:
+			other++
 		}
 	}
-	if res.Messages != len(mails) || res.Processed != len(mails)-invalid || res.Invalid != invalid || res.Errors != 0 || res.Resumed != 0 {
-		t.Errorf("result %+v, want %d messages, %d invalid", res, len(mails), invalid)
+	if res.Messages != len(mails) || res.Processed != len(mails)-invalid-other || res.Invalid != invalid || res.Other != other ||
+		res.Ignored != other || res.Errors != 0 || res.Resumed != 0 {
+		t.Errorf("result %+v, want %d messages, %d invalid, %d other", res, len(mails), invalid, other)
 	}
 	if res.Imported != int(want.counts.Reports) || res.Duplicates < 1 || res.Quarantined != int(want.counts.Quarantined) {
 		t.Errorf("result %+v, want %d reports imported, a duplicate, %d quarantined", res, want.counts.Reports, want.counts.Quarantined)
@@ -126,7 +130,7 @@ func TestTooLarge(t *testing.T) {
 	if len(q) != 1 || q[0].ErrorType != "limit" || q[0].Size != 0 {
 		t.Errorf("quarantine %+v, want one limit entry without bytes", q)
 	}
-	mails[0].invalid = true
+	mails[0].invalid, mails[0].other = true, false
 	checkFinal(t, e, user, pass, st, mails, expectationOf(t, st), finalCheck{})
 }
 
@@ -154,8 +158,8 @@ func TestAlreadySeen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Messages != 0 || res.Resumed != len(mails) || res.Imported != 0 || res.Invalid != 1 {
-		t.Errorf("result %+v, want %d messages moved without import, 1 invalid", res, len(mails))
+	if res.Messages != 0 || res.Resumed != len(mails) || res.Imported != 0 || res.Invalid != 0 || res.Other != 1 {
+		t.Errorf("result %+v, want %d messages moved without import, 1 to the folder for other mail", res, len(mails))
 	}
 	c, _ := st.Counts(ctx)
 	if c != (store.Counts{}) {
@@ -177,6 +181,7 @@ func TestConfig(t *testing.T) {
 		"bad mode":           func(f *Fetcher) { f.Account.TLS = 7 },
 		"processed is inbox": func(f *Fetcher) { f.Account.ProcessedFolder = "inbox" },
 		"invalid is source":  func(f *Fetcher) { f.Account.Mailbox, f.Account.InvalidFolder = "Reports", "Reports" },
+		"other is source":    func(f *Fetcher) { f.Account.Mailbox, f.Account.OtherFolder = "Reports", "Reports" },
 	} {
 		f := good
 		mod(&f)

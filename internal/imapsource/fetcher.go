@@ -69,12 +69,13 @@ type Result struct {
 	// Resumed counts messages an earlier pass imported but did not
 	// finish moving (a crash or a failed move), which this pass moved.
 	Resumed int
-	// Processed and Invalid count messages moved to each folder.
-	Processed, Invalid int
-	// Imported, Duplicates and Quarantined count reports (or parts, for
-	// Quarantined) as ingest.Summary does; Records the records imported.
-	Imported, Duplicates, Quarantined int
-	Records                           int64
+	// Processed, Invalid and Other count messages moved to each folder.
+	Processed, Invalid, Other int
+	// Imported, Duplicates, Quarantined and Ignored count reports (or
+	// parts, for Quarantined; mails, for Ignored) as ingest.Summary does;
+	// Records the records imported.
+	Imported, Duplicates, Quarantined, Ignored int
+	Records                                    int64
 	// Errors counts messages the server refused to fetch or move (a NO
 	// response, such as a full destination). They stay where they are and
 	// are tried again by the next pass.
@@ -85,6 +86,7 @@ func (r *Result) add(s ingest.Summary) {
 	r.Imported += s.Imported
 	r.Duplicates += s.Duplicates
 	r.Quarantined += s.Quarantined
+	r.Ignored += s.Ignored
 	r.Records += s.Records
 }
 

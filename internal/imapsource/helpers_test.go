@@ -161,6 +161,7 @@ type testMail struct {
 	messageID string
 	raw       []byte
 	invalid   bool // ends in the invalid folder
+	other     bool // ends in the folder for other mail: no report at all
 }
 
 // reportXML is a generated report.
@@ -243,7 +244,7 @@ func testMails(t testing.TB) []testMail {
 			attachment{stem + ".xml.gz", "application/gzip", gzipped(reportXML(t, "imap-gz-2", 2))})},
 		{name: "xml", messageID: "xml-3@test", raw: buildMail("xml-3@test", "Report domain: example.com (xml)",
 			attachment{stem + ".xml", "text/xml", reportXML(t, "imap-xml-3", 3)})},
-		{name: "noreport", messageID: "none-4@test", raw: buildMail("none-4@test", "Just a mail"), invalid: true},
+		{name: "noreport", messageID: "none-4@test", raw: buildMail("none-4@test", "Just a mail"), other: true},
 		{name: "resent", messageID: "zip-5@test", raw: buildMail("zip-5@test", "Report domain: example.com (resent)",
 			attachment{stem + ".zip", "application/zip", zipped(t, stem+".xml", zipXML)})},
 	}
@@ -274,8 +275,8 @@ type expectation struct {
 
 // reference imports the mails into a store of its own, straight from their
 // bytes, and returns the state an IMAP import must reach. It sets invalid
-// on the sample mails from their outcome, and checks the generated ones
-// behave as built.
+// and other on the sample mails from their outcome, and checks the
+// generated ones behave as built.
 func reference(t *testing.T, mails []testMail) expectation {
 	t.Helper()
 	ctx := context.Background()
@@ -287,10 +288,11 @@ func reference(t *testing.T, mails []testMail) expectation {
 			t.Fatal(err)
 		}
 		invalid := sum.Quarantined > 0
-		if i < 5 && invalid != mails[i].invalid {
-			t.Fatalf("reference import of %s: quarantined %d, want invalid=%v", mails[i].name, sum.Quarantined, mails[i].invalid)
+		other := !invalid && sum.Ignored > 0 && sum.Imported+sum.Duplicates == 0
+		if i < 5 && (invalid != mails[i].invalid || other != mails[i].other) {
+			t.Fatalf("reference import of %s: %+v, want invalid=%v other=%v", mails[i].name, sum, mails[i].invalid, mails[i].other)
 		}
-		mails[i].invalid = invalid
+		mails[i].invalid, mails[i].other = invalid, other
 	}
 	return expectationOf(t, ref)
 }
@@ -364,6 +366,7 @@ func checkFinal(t *testing.T, e *imapEnv, user, pass string, st store.Store, mai
 	inbox := contents(t, cn, "INBOX")
 	processed := contents(t, cn, DefaultProcessedFolder)
 	invalid := contents(t, cn, DefaultInvalidFolder)
+	otherMail := contents(t, cn, DefaultOtherFolder)
 	for _, m := range inbox {
 		if !fc.leftDeleted || !m.has(imap.FlagDeleted) {
 			t.Errorf("message %s (uid %d) left in INBOX, flags %v", m.messageID, m.uid, m.flags)
@@ -379,25 +382,31 @@ func checkFinal(t *testing.T, e *imapEnv, user, pass string, st store.Store, mai
 		return n
 	}
 	for _, m := range mails {
-		in, other, folder := processed, invalid, "processed"
-		if m.invalid {
-			in, other, folder = invalid, processed, "invalid"
+		folders := map[string][]stored{"processed": processed, "invalid": invalid, "other": otherMail}
+		folder := "processed"
+		switch {
+		case m.invalid:
+			folder = "invalid"
+		case m.other:
+			folder = "other"
 		}
-		n := count(in, m.messageID)
-		if n != 1 && !(n == 2 && m.messageID == fc.extraCopy) {
-			t.Errorf("%s: %d copies in the %s folder, want 1", m.name, n, folder)
-		}
-		if n := count(other, m.messageID); n != 0 {
-			t.Errorf("%s: %d copies in the wrong folder", m.name, n)
+		for name, l := range folders {
+			n := count(l, m.messageID)
+			switch {
+			case name != folder && n != 0:
+				t.Errorf("%s: %d copies in the %s folder, want them in the %s folder", m.name, n, name, folder)
+			case name == folder && n != 1 && !(n == 2 && m.messageID == fc.extraCopy):
+				t.Errorf("%s: %d copies in the %s folder, want 1", m.name, n, folder)
+			}
 		}
 		if fc.leftDeleted && count(inbox, m.messageID) > 1 {
 			t.Errorf("%s: more than one copy left in INBOX", m.name)
 		}
 	}
-	if n := len(processed) + len(invalid); n < len(mails) {
+	if n := len(processed) + len(invalid) + len(otherMail); n < len(mails) {
 		t.Errorf("%d messages in the folders, want %d: messages lost", n, len(mails))
 	}
-	for _, l := range [][]stored{processed, invalid} {
+	for _, l := range [][]stored{processed, invalid, otherMail} {
 		for _, m := range l {
 			if m.has(imap.FlagSeen) {
 				t.Errorf("%s marked \\Seen: fetched without PEEK", m.messageID)

@@ -81,7 +81,7 @@ func TestObserve(t *testing.T) {
 			t.Errorf("pass %d: err %v", i, p.Err)
 		}
 	}
-	if got := l[2].Result; got.Messages != 2 || got.Processed+got.Invalid != 2 {
+	if got := l[2].Result; got.Messages != 2 || got.Processed+got.Invalid+got.Other != 2 {
 		t.Errorf("result %+v, want 2 messages moved", got)
 	}
 	mu.Lock()

@@ -21,8 +21,21 @@ const metaBatch = 500
 // mailbox is the mailbox generation a pass reads, and the server's names
 // of the folders.
 type mailbox struct {
-	key                store.MailboxKey
-	processed, invalid string
+	key                       store.MailboxKey
+	processed, invalid, other string
+}
+
+// folder is where a message whose import summed up to sum goes: the
+// invalid folder when anything was quarantined, the one for other mail
+// when it held no report of any kind, else the processed folder.
+func (mb mailbox) folder(sum ingest.Summary) string {
+	switch {
+	case sum.Quarantined > 0:
+		return mb.invalid
+	case sum.Ignored > 0 && sum.Imported+sum.Duplicates == 0:
+		return mb.other
+	}
+	return mb.processed
 }
 
 // meta is what a pass knows of a message before downloading it.
@@ -48,10 +61,11 @@ func (f *Fetcher) passErr(ctx context.Context, cn *conn, res *Result) error {
 	mb := mailbox{
 		processed: cn.name(a.ProcessedFolder),
 		invalid:   cn.name(a.InvalidFolder),
+		other:     cn.name(a.OtherFolder),
 	}
 	src := cn.name(a.Mailbox)
 	if !cn.ensured {
-		for _, name := range []string{mb.processed, mb.invalid} {
+		for _, name := range []string{mb.processed, mb.invalid, mb.other} {
 			created, err := cn.ensureFolder(name)
 			if err != nil {
 				return err
@@ -165,12 +179,8 @@ func (f *Fetcher) message(ctx context.Context, cn *conn, mb mailbox, m meta, res
 	if err := f.step("marked", uid); err != nil {
 		return err
 	}
-	dest := mb.processed
-	if sum.Quarantined > 0 {
-		dest = mb.invalid
-	}
-	log = log.With("imported", sum.Imported, "duplicates", sum.Duplicates, "quarantined", sum.Quarantined)
-	return f.moveCounted(cn, m, dest, mb, log, res)
+	log = log.With("imported", sum.Imported, "duplicates", sum.Duplicates, "quarantined", sum.Quarantined, "ignored", sum.Ignored)
+	return f.moveCounted(cn, m, mb.folder(sum), mb, log, res)
 }
 
 // resume finishes a message an earlier pass imported and marked seen but
@@ -192,15 +202,11 @@ func (f *Fetcher) resume(ctx context.Context, cn *conn, mb mailbox, m meta, name
 	if err != nil || !ok {
 		return err
 	}
-	dest := mb.processed
-	if sum.Quarantined > 0 {
-		dest = mb.invalid
-	}
-	before := res.Processed + res.Invalid
-	if err := f.moveCounted(cn, m, dest, mb, log.With("resumed", true), res); err != nil {
+	before := res.Processed + res.Invalid + res.Other
+	if err := f.moveCounted(cn, m, mb.folder(sum), mb, log.With("resumed", true), res); err != nil {
 		return err
 	}
-	if res.Processed+res.Invalid > before {
+	if res.Processed+res.Invalid+res.Other > before {
 		res.Resumed++
 	}
 	return nil
@@ -312,9 +318,12 @@ func (f *Fetcher) moveCounted(cn *conn, m meta, dest string, mb mailbox, log *sl
 	if err != nil {
 		return err
 	}
-	if dest == mb.invalid {
+	switch dest {
+	case mb.invalid:
 		res.Invalid++
-	} else {
+	case mb.other:
+		res.Other++
+	default:
 		res.Processed++
 	}
 	log.Info("message moved", "folder", dest)

@@ -50,7 +50,7 @@ type ProbeStep struct {
 //
 // Probe changes nothing on the server: it opens the mailbox with EXAMINE,
 // creates no folder and moves no message, so it cannot tell whether the
-// processed and invalid folders could be created. It takes at most
+// processed, invalid and other folders could be created. It takes at most
 // ProbeTimeout (less when ctx ends first), logs nothing, and keeps the
 // password out of its messages. dial is nil for a net.Dialer.
 //

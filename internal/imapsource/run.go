@@ -89,8 +89,8 @@ func (f *Fetcher) session(ctx context.Context, interval time.Duration, b *backof
 			level = slog.LevelInfo
 		}
 		f.log().Log(ctx, level, "imap pass", "account", a.Name, "messages", res.Messages, "resumed", res.Resumed,
-			"processed", res.Processed, "invalid", res.Invalid, "imported", res.Imported,
-			"duplicates", res.Duplicates, "quarantined", res.Quarantined, "errors", res.Errors)
+			"processed", res.Processed, "invalid", res.Invalid, "other", res.Other, "imported", res.Imported,
+			"duplicates", res.Duplicates, "quarantined", res.Quarantined, "ignored", res.Ignored, "errors", res.Errors)
 		if err := f.wait(ctx, cn, interval); err != nil {
 			return err
 		}

@@ -48,6 +48,12 @@ func (dryRun) BeginReport(context.Context, store.Incoming) (store.ReportTx, erro
 // Quarantine implements store.Store, keeping nothing.
 func (dryRun) Quarantine(context.Context, store.Quarantined) (int64, error) { return 0, nil }
 
+// AddForensicReport implements store.Store, keeping nothing: every
+// failure report is new.
+func (dryRun) AddForensicReport(context.Context, store.ForensicIncoming) (int64, error) {
+	return 0, nil
+}
+
 // discardTx is the ReportTx of dryRun.
 type discardTx struct{}
 
