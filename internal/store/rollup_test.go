@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,13 +165,18 @@ func TestRollupsMatchRecords(t *testing.T) {
 		// sketches and version 10 their top lists from rollup_sources
 		// (the later versions are undone too, as migrate starts after
 		// the newest).
+		// The newest tables first: later ones may refer to earlier ones.
+		var tables []string
 		for _, m := range schemaSteps {
 			if m.version < 5 {
 				continue
 			}
 			for _, table := range regexp.MustCompile(`CREATE TABLE (\w+)`).FindAllStringSubmatch(m.sql, -1) {
-				execSQL(t, s, "DROP TABLE "+table[1])
+				tables = append(tables, table[1])
 			}
+		}
+		for _, table := range slices.Backward(tables) {
+			execSQL(t, s, "DROP TABLE "+table)
 		}
 		execSQL(t, s, `DELETE FROM schema_migrations WHERE version >= 5`)
 		t.Run("backfill", func(t *testing.T) { checkRollups(t, open(t, 0)) })
