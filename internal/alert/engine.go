@@ -92,8 +92,11 @@ type round struct {
 	e       *Engine
 	now     time.Time
 	domains []store.DomainTotals
-	firsts  map[string]time.Time // first report of each domain
-	data    map[string]*domainData
+	// tlsDomains are the domains with SMTP TLS reports, those the TLS
+	// rules of every domain judge.
+	tlsDomains []string
+	firsts     map[string]time.Time // first report of each domain
+	data       map[string]*domainData
 }
 
 // Evaluate judges every enabled rule for domains (nil: every domain with
@@ -179,6 +182,13 @@ func (r *round) readDomains(ctx context.Context) error {
 	if r.firsts, err = r.e.Store.DomainFirstReports(ctx); err != nil {
 		return err
 	}
+	tls, err := r.e.Store.TLSDomains(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range tls {
+		r.tlsDomains = append(r.tlsDomains, d.Domain)
+	}
 	var unseen []string
 	for _, d := range r.domains {
 		if _, ok := r.firsts[d.Domain]; !ok {
@@ -229,6 +239,9 @@ func (r *round) targets(rule *Rule, domains []string) []string {
 	if domains != nil {
 		return domains
 	}
+	if isTLS(rule.Type) {
+		return r.tlsDomains
+	}
 	out := make([]string, len(r.domains))
 	for i, d := range r.domains {
 		out[i] = d.Domain
@@ -264,6 +277,10 @@ func (r *round) judge(ctx context.Context, rule *Rule, domain string) (verdict, 
 		return d.anomalies(ctx, s)
 	case *DNSRegression:
 		return d.dnsRegression(ctx, s)
+	case *TLSSuccessBelow:
+		return d.tlsSuccessBelow(ctx, s)
+	case *TLSNewFailure:
+		return d.tlsNewFailure(ctx, s)
 	}
 	return verdict{skip: true}, fmt.Errorf("rule type %s has no judge", rule.Type)
 }

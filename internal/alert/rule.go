@@ -44,7 +44,7 @@ const (
 // Types lists the types of rule.
 func Types() []string {
 	return []string{TypeComplianceBelow, TypeNewSource, TypeVolumeChange, TypeFailureRateIncrease, TypeNewDomain,
-		TypeAnomaly, TypeDNSRegression}
+		TypeAnomaly, TypeDNSRegression, TypeTLSSuccessBelow, TypeTLSNewFailure}
 }
 
 // Fixed windows of the rules.
@@ -223,6 +223,10 @@ func newSettings(typ string) settings {
 		return &Anomaly{MinScore: 50, Kinds: []string{}}
 	case TypeDNSRegression:
 		return &DNSRegression{MinSeverity: string(dnscheck.SeverityError)}
+	case TypeTLSSuccessBelow:
+		return &TLSSuccessBelow{Threshold: 95, Window: 7, MinSessions: 100}
+	case TypeTLSNewFailure:
+		return &TLSNewFailure{MinSessions: 1}
 	}
 	return nil
 }
@@ -376,6 +380,8 @@ func Presets() []Rule {
 		{"First report from a new domain", TypeNewDomain, `{}`},
 		{"Anomalies the detector alerts on", TypeAnomaly, `{"min_score":50}`},
 		{"DNS record errors", TypeDNSRegression, `{"min_severity":"error"}`},
+		{"TLS sessions below 95% successful", TypeTLSSuccessBelow, `{"threshold":95,"window":"7d"}`},
+		{"New TLS failure at an MX host", TypeTLSNewFailure, `{}`},
 	}
 	out := make([]Rule, len(presets))
 	for i, p := range presets {

@@ -11,8 +11,20 @@ import (
 	"github.com/parse-dmarc/parse-dmarc/internal/dnscheck"
 	"github.com/parse-dmarc/parse-dmarc/internal/notice"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
+	"github.com/parse-dmarc/parse-dmarc/internal/tlsrpt"
 	"github.com/parse-dmarc/parse-dmarc/internal/webhook"
 )
+
+// tlsDay stores an SMTP TLS report of domain for day d: ok and failed
+// sessions under an MTA-STS policy, with the failure details.
+func tlsDay(t *testing.T, st store.Store, domain string, d time.Time, ok, failed int64, details ...tlsrpt.Failure) {
+	t.Helper()
+	r := &tlsrpt.Report{OrganizationName: "Google Inc.", ReportID: domain + d.Format(time.DateOnly), Begin: d, End: d.Add(day - time.Second),
+		Policies: []tlsrpt.Policy{{Type: tlsrpt.PolicySTS, Domain: domain, Successful: ok, Failed: failed, Failures: details}}}
+	if _, err := st.AddTLSReport(t.Context(), store.TLSIncoming{Report: r, SourceName: "test", ReceivedAt: d.Add(day)}); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // now is the time of the rounds: a Tuesday; newest is the newest day with
 // mail.
@@ -230,6 +242,49 @@ func TestRuleTypes(t *testing.T) {
 					Status: "ok", Result: dnsResult()}, 0); err != nil {
 					t.Fatal(err)
 				}
+			},
+		},
+		{
+			name: "TLS success below",
+			rule: Rule{Name: "tls", Type: TypeTLSSuccessBelow, Settings: json.RawMessage(`{"threshold":95,"window":"24h"}`)},
+			world: func(t *testing.T, st store.Store) {
+				tlsDay(t, st, "example.com", newest.AddDate(0, 0, -1), 1000, 0)
+				tlsDay(t, st, "example.com", newest, 800, 200,
+					tlsrpt.Failure{ResultType: tlsrpt.ResultCertificateExpired, ReceivingMXHostname: "mx1.example.com", Sessions: 200})
+			},
+			want: []string{"example.com:tls:success"},
+			check: func(t *testing.T, as []Alert, _ []notice.Message) {
+				if a := as[0]; a.Title != "example.com: TLS sessions 80% successful (below 95%)" || a.Severity != notice.Critical ||
+					!strings.Contains(a.Summary, "certificate expired at mx1.example.com: Renew") ||
+					fact(a.Facts, "Most failures") != "certificate-expired at mx1.example.com (200 sessions)" {
+					t.Errorf("alert: %+v", a)
+				}
+			},
+			then: func(t *testing.T, st store.Store, c *clock) {
+				tlsDay(t, st, "example.com", newest.AddDate(0, 0, 1), 1000, 0)
+				c.set(now.AddDate(0, 0, 1))
+			},
+		},
+		{
+			name: "TLS new failure",
+			rule: Rule{Name: "tls new", Type: TypeTLSNewFailure},
+			world: func(t *testing.T, st store.Store) {
+				// An old failure at mx2 is not new; STARTTLS at mx1 is.
+				old := tlsrpt.Failure{ResultType: tlsrpt.ResultValidationFailure, ReceivingMXHostname: "mx2.example.com", Sessions: 3}
+				tlsDay(t, st, "example.com", newest.AddDate(0, 0, -10), 97, 3, old)
+				tlsDay(t, st, "example.com", newest, 90, 10, old,
+					tlsrpt.Failure{ResultType: tlsrpt.ResultSTARTTLSNotSupported, ReceivingMXHostname: "mx1.example.com", Sessions: 7})
+			},
+			want: []string{"example.com:tls:failure:starttls-not-supported:mx1.example.com"},
+			check: func(t *testing.T, as []Alert, _ []notice.Message) {
+				if a := as[0]; a.Title != "example.com: new TLS failure, starttls not offered at mx1.example.com" || a.Severity != notice.Warning ||
+					!strings.HasPrefix(a.Summary, "7 TLS sessions failed at mx1.example.com since 2026-11-23, none in the 30 days before.") {
+					t.Errorf("alert: %+v", a)
+				}
+			},
+			then: func(t *testing.T, st store.Store, c *clock) {
+				tlsDay(t, st, "example.com", newest.AddDate(0, 0, NewDays), 100, 0)
+				c.set(now.AddDate(0, 0, NewDays))
 			},
 		},
 	}

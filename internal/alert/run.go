@@ -40,9 +40,23 @@ func (e *Engine) Reported(domain string) {
 
 // Stored tells the engine of a report ingest stored (ingest.Importer's
 // Stored): the report's domain is judged soon. It reads the report's
-// domain from the store by id; a TLS report is no concern of it.
+// domain from the store by id, or a TLS report's policy domains.
 func (e *Engine) Stored(ctx context.Context, r ingest.Result) {
-	if r.Format != ingest.FormatAggregate || r.Outcome != ingest.Imported {
+	if r.Outcome != ingest.Imported {
+		return
+	}
+	if r.Format == ingest.FormatTLS {
+		rep, err := e.Store.TLSReport(ctx, r.ReportID)
+		if err != nil {
+			e.log().Warn("alerts of a stored TLS report", "id", r.ReportID, "err", err)
+			return
+		}
+		for _, d := range rep.Domains {
+			e.Reported(d)
+		}
+		return
+	}
+	if r.Format != ingest.FormatAggregate {
 		return
 	}
 	rep, err := e.Store.Report(ctx, r.ReportID)
