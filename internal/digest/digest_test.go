@@ -3,8 +3,6 @@ package digest
 import (
 	"bytes"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,10 +10,9 @@ import (
 	"time"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/digest/digesttest"
+	"github.com/parse-dmarc/parse-dmarc/internal/golden"
 	"github.com/parse-dmarc/parse-dmarc/internal/remedy/remedytest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
 
 func TestPeriodOf(t *testing.T) {
 	t.Parallel()
@@ -148,25 +145,7 @@ func TestGolden(t *testing.T) {
 			if err := write(&b); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", tc.name+"."+ext), b.Bytes())
+			golden.Check(t, filepath.Join("testdata", tc.name+"."+ext), b.Bytes())
 		}
-	}
-}
-
-// golden compares got with the file, or rewrites it with -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update rewrites it):\n%s", path, got)
 	}
 }
