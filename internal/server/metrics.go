@@ -36,7 +36,7 @@ func NewMetrics(st store.Store) *Metrics {
 		reg: prometheus.NewRegistry(),
 		reports: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parse_dmarc_reports_total",
-			Help: "Reports processed by this process, by outcome (imported, duplicate, quarantined).",
+			Help: "Reports processed by this process, by outcome (imported, duplicate, quarantined; ignored: mails without any report).",
 		}, []string{"outcome"}),
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parse_dmarc_messages_total",
@@ -70,8 +70,8 @@ func (m *Metrics) Imported(ctx context.Context, st store.Store, r ingest.Result)
 		return
 	}
 	m.reports.WithLabelValues(r.Outcome.String()).Inc()
-	if r.Outcome != ingest.Imported {
-		return
+	if r.Outcome != ingest.Imported || r.Format != ingest.FormatAggregate {
+		return // only aggregate reports count messages
 	}
 	rep, err := st.Report(ctx, r.ReportID)
 	if err != nil {

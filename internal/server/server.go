@@ -74,6 +74,12 @@ type Server struct {
 	// connects wherever its caller says, which lets anyone with API
 	// access probe the hosts and ports the server can reach (SSRF).
 	DisableIMAPTest bool
+	// DisableForensic refuses the failure report routes (403): they hold
+	// personal data (see forensic.go). ForensicRetention is the default
+	// retention of failure reports GET /api/v1/forensic/retention tells;
+	// 0 keeps them.
+	DisableForensic   bool
+	ForensicRetention time.Duration
 	// Alerts, when set, keeps the alert rules and the alert history (the
 	// /api/v1/alerts routes); nil: those routes answer 501.
 	Alerts *alert.Engine
@@ -160,6 +166,13 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/tls/reports", s.tlsReports)
 	api.HandleFunc("GET /api/v1/tls/reports/{id}", s.tlsReport)
 	api.HandleFunc("GET /api/v1/tls/reports/{id}/raw", s.tlsRaw)
+	api.HandleFunc("GET /api/v1/forensic", s.forensicReports)
+	api.HandleFunc("GET /api/v1/forensic/counts", s.forensicCounts)
+	api.HandleFunc("GET /api/v1/forensic/retention", s.forensicRetention)
+	api.HandleFunc("PUT /api/v1/forensic/retention/{domain}", s.putForensicRetention)
+	api.HandleFunc("DELETE /api/v1/forensic/retention/{domain}", s.deleteForensicRetention)
+	api.HandleFunc("GET /api/v1/forensic/{id}", s.forensicReport)
+	api.HandleFunc("DELETE /api/v1/forensic/{id}", s.deleteForensic)
 	api.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})

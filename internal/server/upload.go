@@ -13,9 +13,11 @@ import (
 // uploadResult is what happened to one report found in an uploaded file.
 type uploadResult struct {
 	Name    string `json:"name"`
-	Outcome string `json:"outcome"` // imported | duplicate | quarantined
-	// Format is "aggregate" or "smtp_tls" (the report_id is then a TLS
-	// report's, GET /api/v1/tls/reports/{id}); absent when quarantined.
+	Outcome string `json:"outcome"` // imported | duplicate | quarantined | ignored (a mail without any report)
+	// Format is "aggregate", "smtp_tls" (the report_id is then a TLS
+	// report's, GET /api/v1/tls/reports/{id}) or "forensic" (a failure
+	// report's, GET /api/v1/forensic/{id}); absent when quarantined
+	// before the format was known, and when ignored.
 	Format   string `json:"format,omitempty"`
 	ReportID int64  `json:"report_id,omitempty"`
 	// QuarantineID is the quarantine entry of a refused report.
