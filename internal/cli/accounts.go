@@ -19,7 +19,7 @@ variables of the environment or the --config file, its name upper-cased:
   PARSE_DMARC_IMAP_<NAME>_ADDR       host:port (required)
   PARSE_DMARC_IMAP_<NAME>_USER       user name (required)
   PARSE_DMARC_IMAP_<NAME>_PASSWORD   or _PASSWORD_FILE naming a file (required)
-  PARSE_DMARC_IMAP_<NAME>_TLS, _MAILBOX, _PROCESSED, _INVALID,
+  PARSE_DMARC_IMAP_<NAME>_TLS, _MAILBOX, _PROCESSED, _INVALID, _OTHER,
   _INSECURE_SKIP_VERIFY              as the --imap-* flags, with their defaults
 The account of the --imap-* flags, when --imap-addr is set, comes first.`
 
@@ -82,7 +82,7 @@ func namedAccount(env Env, name string) (imapsource.Account, error) {
 		return imapsource.Account{}, fmt.Errorf("IMAP account %q: "+format, append([]any{name}, args...)...)
 	}
 	a := imapsource.Account{Name: name, Addr: get("ADDR"), Username: get("USER"),
-		Mailbox: get("MAILBOX"), ProcessedFolder: get("PROCESSED"), InvalidFolder: get("INVALID")}
+		Mailbox: get("MAILBOX"), ProcessedFolder: get("PROCESSED"), InvalidFolder: get("INVALID"), OtherFolder: get("OTHER")}
 	if a.Addr == "" {
 		return fail("%sADDR is not set", prefix)
 	}

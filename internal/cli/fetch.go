@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/parse-dmarc/parse-dmarc/internal/forensic"
 	"github.com/parse-dmarc/parse-dmarc/internal/imapsource"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/server"
@@ -19,9 +20,9 @@ import (
 // PARSE_DMARC_IMAP_PASSWORD_FILE (or the --config file), never from the
 // command line, where other users of the host could read them.
 type imapFlags struct {
-	addr, user, mode, mailbox, processed, invalid string
-	insecure                                      bool
-	names                                         string
+	addr, user, mode, mailbox, processed, invalid, other string
+	insecure                                             bool
+	names                                                string
 }
 
 func addIMAPFlags(fs *flag.FlagSet) *imapFlags {
@@ -32,6 +33,7 @@ func addIMAPFlags(fs *flag.FlagSet) *imapFlags {
 	fs.StringVar(&f.mailbox, "imap-mailbox", imapsource.DefaultMailbox, "mailbox reports arrive in")
 	fs.StringVar(&f.processed, "imap-processed", imapsource.DefaultProcessedFolder, "folder processed messages are moved to")
 	fs.StringVar(&f.invalid, "imap-invalid", imapsource.DefaultInvalidFolder, "folder messages with unparsable content are moved to")
+	fs.StringVar(&f.other, "imap-other", imapsource.DefaultOtherFolder, "folder messages without any report (mailing-list noise, bounces, replies) are moved to")
 	fs.BoolVar(&f.insecure, "imap-insecure-skip-verify", false, "accept any server certificate (exposes the password to a man in the middle)")
 	fs.StringVar(&f.names, "imap-accounts", "", "names of further IMAP accounts, comma-separated, each set by PARSE_DMARC_IMAP_<NAME>_* variables (see above)")
 	return f
@@ -51,22 +53,29 @@ func (f *imapFlags) account(env Env) (imapsource.Account, error) {
 		return imapsource.Account{}, fmt.Errorf("--imap-addr needs --imap-user and PARSE_DMARC_IMAP_PASSWORD (or PARSE_DMARC_IMAP_PASSWORD_FILE)")
 	}
 	return imapsource.Account{Addr: f.addr, TLS: mode, Username: f.user, Password: pw, Mailbox: f.mailbox,
-		ProcessedFolder: f.processed, InvalidFolder: f.invalid, InsecureSkipVerify: f.insecure}, nil
+		ProcessedFolder: f.processed, InvalidFolder: f.invalid, OtherFolder: f.other, InsecureSkipVerify: f.insecure}, nil
 }
 
 func runFetch(ctx context.Context, env Env, args []string) int {
 	fs := flagSet(env, "fetch", "",
 		`Fetch the reports in an IMAP mailbox once and exit (for cron). Each message is
-imported, then moved to the processed folder, or to the invalid folder when
-anything in it could not be parsed; nothing is deleted, and a message is moved
-only after its reports are stored. Every account is fetched once, one after the
+imported (aggregate, failure and SMTP TLS reports alike), then moved to the
+processed folder, to the invalid folder when anything in it could not be parsed,
+or to the folder for other mail when it holds no report at all; nothing is
+deleted, and a message is moved only after its reports are stored. Every account is fetched once, one after the
 other, with a summary line each; the exit status is 1 when any failed.
 
 `+accountsHelp)
 	db := fs.String("db", defaultDB, "database: a SQLite file or a postgres:// URL")
 	im := addIMAPFlags(fs)
+	ff := addForensicFlags(fs)
 	if code, ok := parseFlags(fs, &env, args); !ok {
 		return code
+	}
+	redaction, err := ff.redaction()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
+		return ExitUsage
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
@@ -86,7 +95,7 @@ other, with a summary line each; the exit status is 1 when any failed.
 	return withStore(ctx, env, *db, func(st store.Store) int {
 		code := ExitOK
 		for _, a := range accts {
-			if !fetchAccount(ctx, env, st, a, log) {
+			if !fetchAccount(ctx, env, st, a, redaction, log) {
 				code = ExitFail
 			}
 		}
@@ -97,7 +106,7 @@ other, with a summary line each; the exit status is 1 when any failed.
 // fetchAccount makes one pass over the mailbox of a, under its store lock,
 // and prints a summary line. It reports whether everything went through:
 // no failure, no message the server refused, nothing quarantined.
-func fetchAccount(ctx context.Context, env Env, st store.Store, a imapsource.Account, log *slog.Logger) bool {
+func fetchAccount(ctx context.Context, env Env, st store.Store, a imapsource.Account, redaction forensic.Redaction, log *slog.Logger) bool {
 	unlock, ok, err := st.TryLock(ctx, lockName(a))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "parse-dmarc: %s: %v\n", a.Label(), err)
@@ -108,11 +117,11 @@ func fetchAccount(ctx context.Context, env Env, st store.Store, a imapsource.Acc
 		fmt.Fprintf(env.Stderr, "parse-dmarc: another process is fetching %s; try later\n", a)
 		return false
 	}
-	f := &imapsource.Fetcher{Account: a, Importer: &ingest.Importer{Store: st, Log: log}, Tracker: st, Log: log}
+	f := &imapsource.Fetcher{Account: a, Importer: &ingest.Importer{Store: st, Log: log, Redaction: redaction}, Tracker: st, Log: log}
 	start := time.Now()
 	res, err := f.FetchOnce(ctx)
-	fmt.Fprintf(env.Stdout, "%s: %d messages (%d resumed): %d processed, %d invalid; reports %d new, %d duplicate, %d quarantined; %d records in %.2fs\n",
-		a.Label(), res.Messages, res.Resumed, res.Processed, res.Invalid, res.Imported, res.Duplicates, res.Quarantined, res.Records, time.Since(start).Seconds())
+	fmt.Fprintf(env.Stdout, "%s: %d messages (%d resumed): %d processed, %d invalid, %d other; reports %d new, %d duplicate, %d quarantined; %d records in %.2fs\n",
+		a.Label(), res.Messages, res.Resumed, res.Processed, res.Invalid, res.Other, res.Imported, res.Duplicates, res.Quarantined, res.Records, time.Since(start).Seconds())
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "parse-dmarc: fetch %s: %v\n", a.Label(), err)
 		return false

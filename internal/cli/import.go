@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parse-dmarc/parse-dmarc/internal/forensic"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
 )
@@ -22,27 +23,35 @@ func runImport(ctx context.Context, env Env, args []string) int {
 		`Parse the DMARC reports in each PATH (files of any supported kind, or directories,
 read recursively; "-" reads standard input) and store them. A report already stored
 (same reporter, report ID and domain) is skipped; one that cannot be parsed is kept
-in quarantine with its reason, never dropped.`)
+in quarantine with its reason, never dropped. Failure (forensic) reports are stored
+without the message body or recipient addresses, and reduced as --forensic-redact
+says; a mail that holds no report at all is counted and left where it is.`)
 	db := fs.String("db", defaultDB, "database: a SQLite file (created if missing) or a postgres:// URL")
 	quiet := fs.Bool("quiet", false, "print only the summary")
+	ff := addForensicFlags(fs)
 	if code, ok := parseFlags(fs, &env, args); !ok {
 		return code
+	}
+	redaction, err := ff.redaction()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
+		return ExitUsage
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return ExitUsage
 	}
 	return withStore(ctx, env, *db, func(st store.Store) int {
-		return importPaths(ctx, env, st, fs.Args(), *quiet)
+		return importPaths(ctx, env, st, fs.Args(), *quiet, redaction)
 	})
 }
 
 // importPaths imports each path (or standard input for "-") and prints the
 // summary.
-func importPaths(ctx context.Context, env Env, st store.Store, paths []string, quiet bool) int {
+func importPaths(ctx context.Context, env Env, st store.Store, paths []string, quiet bool, redaction forensic.Redaction) int {
 	prog := newProgress(env.Stderr, quiet)
 	prog.count(ctx, paths)
-	im := &ingest.Importer{Store: st, Progress: prog.result, Log: slog.New(slog.DiscardHandler)}
+	im := &ingest.Importer{Store: st, Progress: prog.result, Log: slog.New(slog.DiscardHandler), Redaction: redaction}
 	var total ingest.Summary
 	start := time.Now()
 	code := ExitOK
@@ -57,6 +66,7 @@ func importPaths(ctx context.Context, env Env, st store.Store, paths []string, q
 		total.Imported += sum.Imported
 		total.Duplicates += sum.Duplicates
 		total.Quarantined += sum.Quarantined
+		total.Ignored += sum.Ignored
 		total.Records += sum.Records
 		if err != nil {
 			prog.clear()
@@ -66,8 +76,8 @@ func importPaths(ctx context.Context, env Env, st store.Store, paths []string, q
 	}
 	total.Elapsed = time.Since(start)
 	prog.clear()
-	fmt.Fprintf(env.Stdout, "%d files: %d reports new, %d duplicate, %d quarantined; %d records in %.2fs\n",
-		prog.done, total.Imported, total.Duplicates, total.Quarantined, total.Records, total.Elapsed.Seconds())
+	fmt.Fprintf(env.Stdout, "%d files: %d reports new, %d duplicate, %d quarantined; %d mails without a report; %d records in %.2fs\n",
+		prog.done, total.Imported, total.Duplicates, total.Quarantined, total.Ignored, total.Records, total.Elapsed.Seconds())
 	if total.Quarantined > 0 {
 		code = ExitFail
 	}
