@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/parse-dmarc/parse-dmarc/internal/alert"
+	"github.com/parse-dmarc/parse-dmarc/internal/configfile"
 	"github.com/parse-dmarc/parse-dmarc/internal/ingest"
 	"github.com/parse-dmarc/parse-dmarc/internal/notify"
 	"github.com/parse-dmarc/parse-dmarc/internal/secretbox"
@@ -18,7 +20,7 @@ import (
 // notifyHelp is serve's help on notifications.
 const notifyHelp = `Notification channels (generic webhooks, Slack, Discord, Microsoft Teams,
 email) are set up in the dashboard, over the API (/api/v1/channels) or in a
---channels file; events and alerts wait in an outbox in the store, so retries
+--channels settings file (with alert rules and scheduled reports); events and alerts wait in an outbox in the store, so retries
 survive a restart. Their secrets (URLs, header values, signing secrets, SMTP
 passwords) are sealed at rest with the key of PARSE_DMARC_SECRET_KEY (or
 PARSE_DMARC_SECRET_KEY_FILE), 32 random bytes in base64 (openssl rand -base64
@@ -35,7 +37,7 @@ type notifyFlags struct {
 func addNotifyFlags(fs *flag.FlagSet) *notifyFlags {
 	f := &notifyFlags{}
 	fs.StringVar(&f.publicURL, "public-url", "", "the dashboard's address as people reach it, such as https://dmarc.example.com, for links in notifications (default: none)")
-	fs.StringVar(&f.channels, "channels", "", "a JSON file of notification channels applied by name at start, secrets as ${ENV} references (README: Webhooks)")
+	fs.StringVar(&f.channels, "channels", "", "a JSON settings file of notification channels, alert rules and scheduled reports, applied by name at start, secrets as ${ENV} references (README: Settings file)")
 	return f
 }
 
@@ -52,9 +54,9 @@ func (f *notifyFlags) baseURL() (string, error) {
 }
 
 // service returns the notification service on st, with its secret key
-// from the environment or the data directory, the channels of --channels
-// applied, and the hook that publishes the events of stored reports.
-func (f *notifyFlags) service(ctx context.Context, env Env, data string, st store.Store, ips notify.IPLookup, log *slog.Logger) (*notify.Service, func(context.Context, ingest.Result), error) {
+// from the environment or the data directory, the settings file of
+// --channels applied (its alert rules to alerts), and the hook that publishes the events of stored reports.
+func (f *notifyFlags) service(ctx context.Context, env Env, data string, st store.Store, ips notify.IPLookup, alerts *alert.Engine, log *slog.Logger) (*notify.Service, func(context.Context, ingest.Result), error) {
 	base, err := f.baseURL()
 	if err != nil {
 		return nil, nil, err
@@ -69,15 +71,15 @@ func (f *notifyFlags) service(ctx context.Context, env Env, data string, st stor
 	}
 	svc := notify.New(st, box, log)
 	if f.channels != "" {
-		list, err := notify.LoadChannels(f.channels, env.Getenv)
+		file, err := configfile.Load(f.channels, env.Getenv)
 		if err != nil {
 			return nil, nil, err
 		}
-		made, updated, err := svc.Apply(ctx, list)
+		sum, err := file.Apply(ctx, configfile.Targets{Notify: svc, Alerts: alerts, Store: st})
 		if err != nil {
 			return nil, nil, fmt.Errorf("--channels: %w", err)
 		}
-		log.Info("notification channels applied", "file", f.channels, "created", made, "updated", updated)
+		log.Info("settings file applied", "file", f.channels, "channels", sum.Channels, "alert_rules", sum.Rules, "schedules", sum.Schedules)
 	}
 	events := &notify.ReportEvents{Service: svc, Store: st, IPs: ips, BaseURL: base, Log: log}
 	stored := func(ctx context.Context, r ingest.Result) {

@@ -11,27 +11,43 @@ import (
 
 // LoadChannels reads a file of channels for Apply (serve --channels): a
 // JSON object {"channels": [...]} of Channel objects as their JSON tags
-// name them. So that the file can live in Git without its secrets, a
-// secret setting (url, header values, secret, email password) written as
-// ${NAME} is replaced by the environment variable NAME through getenv; one
-// that is not set is an error.
+// name them (package configfile reads the same file with alert rules and
+// schedules beside them). So that the file can live in Git without its
+// secrets, a secret setting (url, header values, secret, email password)
+// written as ${NAME} is replaced by the environment variable NAME through
+// getenv; one that is not set is an error.
 func LoadChannels(path string, getenv func(string) string) ([]Channel, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("channels file: %w", err)
 	}
 	var file struct {
-		Channels []Channel `json:"channels"`
+		Channels json.RawMessage `json:"channels"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&file); err != nil {
 		return nil, fmt.Errorf("channels file %s: %w", path, err)
 	}
+	return DecodeChannels(file.Channels, "channels file "+path, getenv)
+}
+
+// DecodeChannels reads the JSON array of channels raw (null or empty:
+// none), as LoadChannels does, naming where in its errors.
+func DecodeChannels(raw json.RawMessage, where string, getenv func(string) string) ([]Channel, error) {
+	var list []Channel
+	if len(bytes.TrimSpace(raw)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&list); err != nil {
+			return nil, fmt.Errorf("%s: channels: %w", where, err)
+		}
+	}
+	var err error
 	seen := map[string]bool{}
-	for i := range file.Channels {
-		c := &file.Channels[i]
-		where := fmt.Sprintf("channels file %s, channel %d (%s)", path, i+1, c.Name)
+	for i := range list {
+		c := &list[i]
+		where := fmt.Sprintf("%s, channel %d (%s)", where, i+1, c.Name)
 		if seen[strings.TrimSpace(c.Name)] {
 			return nil, fmt.Errorf("%s: the name is used twice", where)
 		}
@@ -63,7 +79,7 @@ func LoadChannels(path string, getenv func(string) string) ([]Channel, error) {
 			return nil, fmt.Errorf("%s: %w", where, verr)
 		}
 	}
-	return file.Channels, nil
+	return list, nil
 }
 
 // Apply makes the stored channels match list by name: a channel of list

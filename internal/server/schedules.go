@@ -19,9 +19,6 @@ const (
 	scheduleRunsLimit = store.ScheduleRunsKept
 )
 
-// weekdays are the names of schedule weekdays, Sunday 0.
-var weekdays = []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
-
 // scheduleView is a schedule as the API shows and takes it.
 type scheduleView struct {
 	ID   int64  `json:"id"`
@@ -45,22 +42,6 @@ type scheduleView struct {
 	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
-// scheduleInput is the body of POST and PUT /api/v1/schedules.
-type scheduleInput struct {
-	Name       string   `json:"name"`
-	Kind       string   `json:"kind"`
-	Weekday    string   `json:"weekday"`
-	DayOfMonth int      `json:"day_of_month"`
-	Time       string   `json:"time"`
-	TimeZone   string   `json:"time_zone"`
-	Domains    []string `json:"domains"`
-	Sections   []string `json:"sections"`
-	Recipients []string `json:"recipients"`
-	Channels   []int64  `json:"channels"`
-	PDF        bool     `json:"pdf"`
-	Enabled    *bool    `json:"enabled"`
-}
-
 // viewOfSchedule is the API's view of sc at now.
 func viewOfSchedule(sc store.ReportSchedule, now time.Time) scheduleView {
 	v := scheduleView{ID: sc.ID, Name: sc.Name, Kind: sc.Kind, Time: sc.Time, TimeZone: sc.TimeZone, Domains: sc.Domains,
@@ -68,8 +49,8 @@ func viewOfSchedule(sc store.ReportSchedule, now time.Time) scheduleView {
 		CreatedAt: sc.CreatedAt, UpdatedAt: sc.UpdatedAt}
 	switch digest.Kind(sc.Kind) {
 	case digest.Weekly:
-		if sc.Day >= 0 && sc.Day < len(weekdays) {
-			v.Weekday = weekdays[sc.Day]
+		if sc.Day >= 0 && sc.Day < len(digest.Weekdays) {
+			v.Weekday = digest.Weekdays[sc.Day]
 		}
 	case digest.Monthly:
 		v.DayOfMonth = sc.Day
@@ -131,7 +112,7 @@ func (s *Server) getSchedule(w http.ResponseWriter, r *http.Request) {
 
 // readSchedule reads and checks the body of a POST or PUT.
 func readSchedule(w http.ResponseWriter, r *http.Request) (store.ReportSchedule, bool) {
-	var in scheduleInput
+	var in digest.ScheduleSpec
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxScheduleBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
@@ -142,22 +123,8 @@ func readSchedule(w http.ResponseWriter, r *http.Request) (store.ReportSchedule,
 		writeError(w, http.StatusBadRequest, "bad_request", msg)
 		return store.ReportSchedule{}, false
 	}
-	sc := store.ReportSchedule{Name: in.Name, Kind: in.Kind, Time: in.Time, TimeZone: in.TimeZone, Domains: in.Domains,
-		Sections: in.Sections, Recipients: in.Recipients, Channels: in.Channels, PDF: in.PDF, Enabled: in.Enabled == nil || *in.Enabled}
-	if k, err := digest.ParseKind(in.Kind); err == nil {
-		switch k {
-		case digest.Weekly:
-			sc.Day = -1
-			for i, d := range weekdays {
-				if strings.EqualFold(in.Weekday, d) || strings.EqualFold(in.Weekday, d[:3]) {
-					sc.Day = i
-				}
-			}
-		case digest.Monthly:
-			sc.Day = in.DayOfMonth
-		}
-	}
-	if err := digest.Validate(&sc); err != nil {
+	sc, err := in.Schedule()
+	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", strings.TrimPrefix(err.Error(), digest.ErrSchedule.Error()+": "))
 		return sc, false
 	}
