@@ -52,6 +52,13 @@ Alert rules (/api/v1/alerts/rules) are judged a few seconds after reports of a
 domain are stored, after each DNS check, and every 15 minutes; their alerts go
 to the notification channels, within each channel's limit and quiet hours.
 
+Failure (forensic) reports are stored without message bodies or recipient
+addresses, reduced as --forensic-redact says, and deleted after
+--forensic-retention days by a daily prune; their routes (/api/v1/forensic) are
+refused with --no-forensic-api, and whenever serve runs without a password on
+an address other than loopback. Mails without any report are moved to
+--imap-other.
+
 `+reputationHelp+notifyHelp+accountsHelp)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	data := fs.String("data", "data", "data directory (holds the SQLite database)")
@@ -63,6 +70,8 @@ to the notification channels, within each channel's limit and quiet hours.
 	imapf := addIMAPFlags(fs)
 	repf := addReputationFlags(fs)
 	notf := addNotifyFlags(fs)
+	forf := addForensicFlags(fs)
+	forf.addServeFlags(fs)
 	ipdb := fs.String("ipdb", "", "directory of the IP data `make ipdb` installs (default DATA/ipdb)")
 	geoASN := fs.String("geoip-asn", "", "a MaxMind GeoLite2-ASN .mmdb file, used instead of the ip-location-db ASN data")
 	geoCountry := fs.String("geoip-country", "", "a MaxMind GeoLite2-Country or -City .mmdb file, used instead of the ip-location-db country data")
@@ -86,6 +95,16 @@ to the notification channels, within each channel's limit and quiet hours.
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	auth, err := adminAuth(env, *addr, *insecure, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
+		return ExitUsage
+	}
+	redaction, err := forf.redaction()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
+		return ExitUsage
+	}
+	retention, err := forf.retentionDays()
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "parse-dmarc: %v\n", err)
 		return ExitUsage
@@ -143,6 +162,11 @@ to the notification channels, within each channel's limit and quiet hours.
 		// "Fix this" and the policy advisor judge sources as the source
 		// page does: the same catalogue, SPF verdicts (and their cache),
 		// IP data and DNS resolvers.
+		// Failure reports hold personal data: never served to a network
+		// without the admin's password.
+		srv.Importer.Redaction = redaction
+		srv.DisableForensic = forf.noAPI || (auth == nil && !loopback(*addr))
+		srv.ForensicRetention = retention
 		srv.Guide = &remedy.Guide{Store: st, Senders: catalogue, DNS: checker, SPF: srv.SPF, IPs: server.GuideIPs(ips)}
 		notifier, stored, nerr := notf.service(ctx, env, *data, st, ips, alerts, log)
 		if nerr != nil {
@@ -195,6 +219,7 @@ to the notification channels, within each channel's limit and quiet hours.
 		// The outbox worker: events and alerts wait in the store, so one
 		// left at exit is sent at the next start (or by another replica).
 		wg.Go(func() { notifier.Run(sctx) })
+		wg.Go(func() { pruneForensic(sctx, st, retention, log) })
 		if *dnsEvery > 0 {
 			wg.Go(func() { watcher.Run(sctx, *dnsEvery) })
 			log.Info("checking DNS records", "every", *dnsEvery)
