@@ -136,7 +136,7 @@ func TestServeAndFetchTwoAccounts(t *testing.T) {
 		t.Fatalf("fetch exit %d:\n%s\n%s", code, out, stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	want := []string{"flag@127.0.0.1: 0 messages", "a: 1 messages (0 resumed): 1 processed, 0 invalid; reports 1 new", "b: 0 messages"}
+	want := []string{"flag@127.0.0.1: 0 messages", "a: 1 messages (0 resumed): 1 processed, 0 invalid, 0 other; reports 1 new", "b: 0 messages"}
 	if len(lines) != len(want) {
 		t.Fatalf("fetch printed %d lines, want %d:\n%s", len(lines), len(want), out)
 	}
