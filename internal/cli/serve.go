@@ -178,6 +178,14 @@ an address other than loopback. Mails without any report are moved to
 		// --public-url (checked by notf.service).
 		alerts.Notifier = notifier
 		alerts.BaseURL, _ = notf.baseURL()
+		// The reports' issues come from the same advisor, without its
+		// DNS check of each domain (the report reads the stored checks).
+		reportGuide := *srv.Guide
+		reportGuide.DNS = nil
+		srv.Digest = &digest.Builder{Store: st, Guide: &reportGuide, Log: log}
+		if srv.Notify != nil {
+			srv.Schedules = &digest.Scheduler{Store: st, Builder: srv.Digest, Deliver: &digest.NotifyDeliverer{Service: srv.Notify}, Log: log}
+		}
 		// Every way in (uploads, --watch, mailboxes) shares this Importer:
 		// the events of each report stored, then what Stored did before.
 		if before := srv.Importer.Stored; before != nil {
@@ -187,14 +195,6 @@ an address other than loopback. Mails without any report are moved to
 			}
 		} else {
 			srv.Importer.Stored = stored
-		}
-		// The reports' issues come from the same advisor, without its
-		// DNS check of each domain (the report reads the stored checks).
-		reportGuide := *srv.Guide
-		reportGuide.DNS = nil
-		srv.Digest = &digest.Builder{Store: st, Guide: &reportGuide, Log: log}
-		if srv.Notify != nil {
-			srv.Schedules = &digest.Scheduler{Store: st, Builder: srv.Digest, Deliver: &digest.NotifyDeliverer{Service: srv.Notify}, Log: log}
 		}
 		// Background sources run until ctx ends; serve waits for them so
 		// that the report in hand is committed before exit.
@@ -215,10 +215,10 @@ an address other than loopback. Mails without any report are moved to
 		for _, a := range accts {
 			wg.Go(func() { watchMailbox(sctx, st, srv.Importer, a, *imapEvery, metrics, log) })
 		}
-		wg.Go(func() { alerts.Run(sctx) })
 		// The outbox worker: events and alerts wait in the store, so one
 		// left at exit is sent at the next start (or by another replica).
 		wg.Go(func() { notifier.Run(sctx) })
+		wg.Go(func() { alerts.Run(sctx) })
 		wg.Go(func() { pruneForensic(sctx, st, retention, log) })
 		if *dnsEvery > 0 {
 			wg.Go(func() { watcher.Run(sctx, *dnsEvery) })
