@@ -1,6 +1,8 @@
 // Package dirsource ingests reports dropped into a directory: each file is
-// imported and then moved into the directory's processed/ subdirectory, or
-// into invalid/ when anything in it was quarantined. Files are never deleted.
+// imported and then moved into the directory's processed/ subdirectory,
+// into invalid/ when anything in it was quarantined, or into other/ when it
+// held no report of any kind (a mail that is none, ingest.Ignored). Files
+// are never deleted.
 //
 // The directory is polled rather than watched with inotify: it works the
 // same on every platform and network file system, and a report a minute
@@ -26,6 +28,7 @@ import (
 const (
 	ProcessedDir = "processed"
 	InvalidDir   = "invalid"
+	OtherDir     = "other"
 )
 
 // Watcher imports the files of one directory.
@@ -118,13 +121,16 @@ func (w *Watcher) importFile(ctx context.Context, name string) error {
 		return fmt.Errorf("import %s: %w", path, err)
 	}
 	dest := ProcessedDir
-	if sum.Quarantined > 0 {
+	switch {
+	case sum.Quarantined > 0:
 		dest = InvalidDir
+	case sum.Ignored > 0 && sum.Imported+sum.Duplicates == 0:
+		dest = OtherDir
 	}
 	if err := moveInto(path, filepath.Join(w.Dir, dest)); err != nil {
 		return err
 	}
-	w.log().Info("file imported", "file", path, "to", dest, "reports", sum.Imported, "duplicates", sum.Duplicates, "quarantined", sum.Quarantined)
+	w.log().Info("file imported", "file", path, "to", dest, "reports", sum.Imported, "duplicates", sum.Duplicates, "quarantined", sum.Quarantined, "ignored", sum.Ignored)
 	return nil
 }
 

@@ -30,6 +30,7 @@ func TestPoll(t *testing.T) {
 	synth.Write(&rep, synth.Options{Records: 4, Seed: 1})
 	write("a.xml", rep.Bytes())
 	write("bad.xml", []byte("<html/>"))
+	write("reply.eml", []byte("From: alice@example.org\r\nSubject: Re: reports\r\n\r\nThanks!\r\n"))
 	write(".hidden.xml", rep.Bytes())
 	w := &Watcher{Dir: dir, Importer: &ingest.Importer{Store: st}}
 
@@ -39,7 +40,7 @@ func TestPoll(t *testing.T) {
 	}
 	// A file that grows between polls waits.
 	write("growing.xml", rep.Bytes()[:100])
-	if n, err := w.Poll(ctx); err != nil || n != 2 {
+	if n, err := w.Poll(ctx); err != nil || n != 3 {
 		t.Fatalf("second poll moved %d: %v", n, err)
 	}
 	write("growing.xml", rep.Bytes())
@@ -48,7 +49,7 @@ func TestPoll(t *testing.T) {
 	if n, err := w.Poll(ctx); err != nil || n != 1 {
 		t.Fatalf("third poll moved %d: %v", n, err)
 	}
-	for _, f := range []string{"processed/a.xml", "invalid/bad.xml", "processed/growing.xml", ".hidden.xml"} {
+	for _, f := range []string{"processed/a.xml", "invalid/bad.xml", "other/reply.eml", "processed/growing.xml", ".hidden.xml"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
