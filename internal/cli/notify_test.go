@@ -41,7 +41,9 @@ func TestServeWebhooks(t *testing.T) {
 	data := t.TempDir()
 	channels := filepath.Join(t.TempDir(), "channels.json")
 	os.WriteFile(channels, []byte(`{"channels": [{"name": "hook", "kind": "webhook", "enabled": true,
-		"url": "`+hook.URL+`/in", "secret": "${HOOK_SECRET}", "events": ["report.received"]}]}`), 0o600)
+		"url": "`+hook.URL+`/in", "secret": "${HOOK_SECRET}", "events": ["report.received"]}],
+		"alert_rules": [{"name": "compliance", "type": "compliance_below", "channels": ["hook"], "enabled": true}],
+		"schedules": [{"name": "weekly", "kind": "weekly", "weekday": "monday", "time": "08:00", "channels": ["hook"], "enabled": false}]}`), 0o600)
 	vars := map[string]string{"HOOK_SECRET": "hook-s3cret"}
 	stderr := &imaptest.Buffer{}
 	env := Env{Stdout: io.Discard, Stderr: stderr, Getenv: func(k string) string { return vars[k] }}
@@ -94,6 +96,28 @@ func TestServeWebhooks(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(list), `"secret_set":true`) || strings.Contains(string(list), "hook-s3cret") {
 		t.Errorf("channels: %s", list)
+	}
+	// The settings file's rule and schedule are stored, and the scheduler
+	// runs: sending the schedule now answers its run, not 501.
+	for path, want := range map[string]string{"/api/v1/alerts/rules": `"name":"compliance"`, "/api/v1/schedules": `"name":"weekly"`} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s: %s", path, b)
+		}
+	}
+	resp, err = http.Post(base+"/api/v1/schedules/1/run", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"status":"sent"`) {
+		t.Errorf("send the schedule now: %d %s", resp.StatusCode, b)
 	}
 	cancel()
 	if code := <-exit; code != ExitOK {
