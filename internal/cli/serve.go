@@ -65,7 +65,7 @@ an address other than loopback. Mails without any report are moved to
 	db := fs.String("db", "", "database: a SQLite file (default DATA/parse-dmarc.db) or a postgres:// URL")
 	insecure := fs.Bool("insecure-no-auth", false, "serve without a password on a non-loopback address")
 	maxUpload := fs.Int64("max-upload", server.DefaultMaxUpload, "largest upload request in bytes")
-	watch := fs.String("watch", "", "a directory to import report files from; they are moved to its processed/ or invalid/ subdirectory")
+	watch := fs.String("watch", "", "a directory to import report files from; they are moved to its processed/, invalid/ or other/ (no report at all) subdirectory")
 	watchEvery := fs.Duration("watch-interval", 30*time.Second, "how often the --watch directory is read")
 	imapf := addIMAPFlags(fs)
 	repf := addReputationFlags(fs)
