@@ -123,13 +123,13 @@ describe('periods', () => {
   it('offers the last ones to preview, the newest as Send now sends it', () => {
     const p = previewPeriods('weekly', new Date('2026-11-25T15:00:00Z'), 3);
     expect(p).toEqual([
-      { at: '', label: 'Week of 16 to 22 November 2026 (the last complete one)' },
+      { at: '', label: 'Week of 16 to 22 November 2026 (latest)' },
       { at: '2026-11-16', label: 'Week of 9 to 15 November 2026' },
       { at: '2026-11-09', label: 'Week of 2 to 8 November 2026' },
     ]);
     // at = a period's end reports that period.
     expect(periodOf('weekly', new Date('2026-11-16T00:00:00Z'))).toEqual({ start: '2026-11-09', end: '2026-11-16' });
-    expect(previewPeriods('monthly', new Date('2026-11-25T15:00:00Z'), 2).map((x) => x.label)).toEqual(['October 2026 (the last complete one)', 'September 2026']);
+    expect(previewPeriods('monthly', new Date('2026-11-25T15:00:00Z'), 2).map((x) => x.label)).toEqual(['October 2026 (latest)', 'September 2026']);
   });
 });
 

@@ -187,7 +187,7 @@ export function kindOfPeriod(p: Period): DigestKind {
 }
 
 export interface PreviewPeriod {
-  /** The API's at: "" for the newest (as "Send now" sends), else the period's end. */
+  /** The API's at: "" for the newest (the one Send now sends), else the period's end. */
   at: string;
   label: string;
 }
@@ -198,7 +198,7 @@ export function previewPeriods(kind: DigestKind, now: Date, n = 6): PreviewPerio
   let at = now;
   for (let i = 0; i < n; i++) {
     const p = periodOf(kind, at);
-    out.push({ at: i === 0 ? '' : p.end, label: periodLabel(kind, p) + (i === 0 ? ' (the last complete one)' : '') });
+    out.push({ at: i === 0 ? '' : p.end, label: periodLabel(kind, p) + (i === 0 ? ' (latest)' : '') });
     at = new Date(p.start + 'T00:00:00Z');
   }
   return out;
