@@ -25,13 +25,14 @@ export const shortcutList: Shortcut[] = [
   { keys: ['g', 'p'], description: 'Go to the policy advisor', group: 'Navigation' },
   { keys: ['g', 'm'], description: 'Go to the map', group: 'Navigation' },
   { keys: ['g', 'd'], description: 'Go to DNS tools', group: 'Navigation' },
+  { keys: ['g', 'e'], description: 'Go to scheduled reports', group: 'Navigation' },
   { keys: ['g', 'u'], description: 'Go to upload', group: 'Navigation' },
   { keys: ['j'], description: 'Next row', group: 'Lists' },
   { keys: ['k'], description: 'Previous row', group: 'Lists' },
   { keys: ['Enter'], description: 'Open the selected row', group: 'Lists' },
 ];
 
-const goTo: Record<string, string> = { h: '/', r: '/reports', s: '/sources', t: '/trends', l: '/tls', p: '/policy', m: '/map', d: '/dns', u: '/upload' };
+const goTo: Record<string, string> = { h: '/', r: '/reports', s: '/sources', t: '/trends', l: '/tls', p: '/policy', m: '/map', d: '/dns', e: '/schedules', u: '/upload' };
 
 /** ListNav is what a page with a keyboard-navigable list provides. */
 export interface ListNav {
