@@ -415,6 +415,22 @@ func checkFinal(t *testing.T, e *imapEnv, user, pass string, st store.Store, mai
 	}
 }
 
+// allSeen is a Tracker that knows the first n messages of user's INBOX,
+// under its UIDVALIDITY, as processed by an earlier pass.
+func (e *imapEnv) allSeen(t *testing.T, user, pass string, n int) *memTracker {
+	t.Helper()
+	sel, err := e.admin(t, user, pass).c.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &memTracker{}
+	k := store.MailboxKey{Account: e.account(user, pass).withDefaults().trackerAccount(), Mailbox: "INBOX", UIDValidity: sel.UIDValidity}
+	for uid := uint32(1); uid <= uint32(n); uid++ {
+		tr.MarkMessageSeen(context.Background(), k, uid)
+	}
+	return tr
+}
+
 // memTracker is an in-memory Tracker that fails on demand.
 type memTracker struct {
 	mu       sync.Mutex

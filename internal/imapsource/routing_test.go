@@ -103,16 +103,7 @@ func TestRoutingResumed(t *testing.T) {
 	}
 	user, pass := e.mailbox(t, mails)
 	st := openStore(t)
-	tr := &memTracker{}
-	f := &Fetcher{Account: e.account(user, pass), Importer: &ingest.Importer{Store: st}, Tracker: tr}
-	sel, err := e.admin(t, user, pass).c.Select("INBOX", nil).Wait()
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := store.MailboxKey{Account: f.account().trackerAccount(), Mailbox: "INBOX", UIDValidity: sel.UIDValidity}
-	for uid := uint32(1); uid <= uint32(len(mails)); uid++ {
-		tr.MarkMessageSeen(ctx, k, uid)
-	}
+	f := &Fetcher{Account: e.account(user, pass), Importer: &ingest.Importer{Store: st}, Tracker: e.allSeen(t, user, pass, len(mails))}
 	res, err := f.FetchOnce(ctx)
 	if err != nil {
 		t.Fatal(err)

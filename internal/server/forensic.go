@@ -102,23 +102,16 @@ func (s *Server) forensicReports(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	limit, ok := intParam(w, r, "limit", 1, 500, 50)
+	limit, before, ok := beforePage(w, r)
 	if !ok {
 		return
 	}
-	before, ok := intParam(w, r, "before", 0, 1<<62, 0)
-	if !ok {
-		return
-	}
-	list, err := s.Store.ForensicReports(r.Context(), f, int64(before), limit+1)
+	list, err := s.Store.ForensicReports(r.Context(), f, before, limit+1)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
-	var next int64
-	if len(list) > limit {
-		list, next = list[:limit], list[limit-1].ID
-	}
+	list, next := cutPage(list, limit, func(s *store.StoredForensicReport) int64 { return s.ID })
 	out := make([]forensicView, len(list))
 	for i := range list {
 		out[i] = forensicViewOf(&list[i])
