@@ -1052,7 +1052,9 @@ export type RuleType =
   | 'failure_rate_increase'
   | 'new_domain'
   | 'anomaly'
-  | 'dns_regression';
+  | 'dns_regression'
+  | 'tls_success_below'
+  | 'tls_new_failure';
 
 export interface AlertFact {
   name: string;

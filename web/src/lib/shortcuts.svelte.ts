@@ -18,6 +18,7 @@ export const shortcutList: Shortcut[] = [
   { keys: ['?'], description: 'Show this help', group: 'Global' },
   { keys: ['Esc'], description: 'Close a dialog, leave a field', group: 'Global' },
   { keys: ['g', 'h'], description: 'Go to the overview', group: 'Navigation' },
+  { keys: ['g', 'a'], description: 'Go to alerts', group: 'Navigation' },
   { keys: ['g', 'r'], description: 'Go to reports', group: 'Navigation' },
   { keys: ['g', 's'], description: 'Go to sources', group: 'Navigation' },
   { keys: ['g', 't'], description: 'Go to trends', group: 'Navigation' },
@@ -25,6 +26,7 @@ export const shortcutList: Shortcut[] = [
   { keys: ['g', 'p'], description: 'Go to the policy advisor', group: 'Navigation' },
   { keys: ['g', 'm'], description: 'Go to the map', group: 'Navigation' },
   { keys: ['g', 'd'], description: 'Go to DNS tools', group: 'Navigation' },
+  { keys: ['g', 'n'], description: 'Go to notifications: channels and alert rules', group: 'Navigation' },
   { keys: ['g', 'e'], description: 'Go to scheduled reports', group: 'Navigation' },
   { keys: ['g', 'u'], description: 'Go to upload', group: 'Navigation' },
   { keys: ['j'], description: 'Next row', group: 'Lists' },
@@ -32,7 +34,7 @@ export const shortcutList: Shortcut[] = [
   { keys: ['Enter'], description: 'Open the selected row', group: 'Lists' },
 ];
 
-const goTo: Record<string, string> = { h: '/', r: '/reports', s: '/sources', t: '/trends', l: '/tls', p: '/policy', m: '/map', d: '/dns', e: '/schedules', u: '/upload' };
+const goTo: Record<string, string> = { h: '/', a: '/alerts', n: '/notifications', r: '/reports', s: '/sources', t: '/trends', l: '/tls', p: '/policy', m: '/map', d: '/dns', e: '/schedules', u: '/upload' };
 
 /** ListNav is what a page with a keyboard-navigable list provides. */
 export interface ListNav {

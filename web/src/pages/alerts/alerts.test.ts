@@ -3,7 +3,6 @@ import type { Alert } from '../../lib/api';
 import {
   alertLinks,
   attentionOrder,
-  badgeText,
   conditionOf,
   countText,
   domainsOf,
@@ -15,6 +14,7 @@ import {
   sourceOf,
   stateText,
 } from './alerts';
+import { badgeText } from '../../lib/badge-text';
 
 function al(over: Partial<Alert> = {}): Alert {
   return {
@@ -94,6 +94,9 @@ describe('what an alert is about', () => {
     const d = alertLinks(al({ type: 'dns_regression', key: 'dns:spf:too_many_lookups' }));
     expect(d.map((l) => l.href)).toEqual(['/dns?check=example.com#check']);
     expect(alertLinks(al({ domain: '', key: 'x', type: 'new_domain' }))).toEqual([]);
+    expect(alertLinks(al({ type: 'tls_new_failure', key: 'tls:failure:certificate-expired:mx.example.com' })).map((l) => l.href)).toEqual([
+      '/tls?domain=example.com',
+    ]);
   });
 });
 

@@ -81,7 +81,9 @@ export function alertLinks(a: Pick<Alert, 'key' | 'domain' | 'facts' | 'type'>):
   const ip = sourceOf(a);
   if (ip) out.push({ label: `Source ${ip}`, href: sourcePath(ip), icon: 'sources' });
   if (a.domain) {
-    if (a.type === 'dns_regression') {
+    if (a.type === 'tls_success_below' || a.type === 'tls_new_failure') {
+      out.push({ label: `TLS reports of ${a.domain}`, href: `/tls?domain=${encodeURIComponent(a.domain)}`, icon: 'lock' });
+    } else if (a.type === 'dns_regression') {
       out.push({ label: `DNS records of ${a.domain}`, href: `/dns?check=${encodeURIComponent(a.domain)}#check`, icon: 'dns' });
     } else {
       out.push({ label: `Trends of ${a.domain}`, href: `/trends?domain=${encodeURIComponent(a.domain)}`, icon: 'trends' });
@@ -117,11 +119,6 @@ export function stateText(a: Alert, now = Date.now()): string {
 /** notifiedText says whether the alert went to its channels. */
 export function notifiedText(a: Pick<Alert, 'notified'>): string {
   return a.notified ? 'Sent to its channels' : 'Not sent: no channel takes it, or it waits for quiet hours or the rate limit';
-}
-
-/** badgeText is the nav badge's count: "99+" beyond 99, "" for none. */
-export function badgeText(n: number): string {
-  return n <= 0 ? '' : n > 99 ? '99+' : String(n);
 }
 
 /** countText: "3 open alerts", "1 acknowledged alert". */

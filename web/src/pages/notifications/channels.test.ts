@@ -46,12 +46,13 @@ function ch(over: Partial<Channel> = {}): Channel {
 }
 
 describe('a new channel', () => {
-  it('starts a webhook with alerts ticked, chat kinds with everything', () => {
-    const w = newChannelForm('webhook', 'Europe/Paris');
-    expect(w.allEvents).toBe(false);
-    expect(w.events).toEqual(['alert.triggered']);
-    expect(w.quietTz).toBe('Europe/Paris');
-    expect(newChannelForm('slack').allEvents).toBe(true);
+  it('starts with alerts only, whatever the kind', () => {
+    for (const k of ['webhook', 'slack', 'email'] as const) {
+      const w = newChannelForm(k, 'Europe/Paris');
+      expect(w.allEvents).toBe(false);
+      expect(w.events).toEqual(['alert.triggered']);
+      expect(w.quietTz).toBe('Europe/Paris');
+    }
   });
 
   it('says what is missing', () => {
@@ -139,7 +140,7 @@ describe('a new channel', () => {
       kind: 'email',
       enabled: true,
       max_per_hour: 0,
-      events: [],
+      events: ['alert.triggered'],
       quiet_hours: null,
       email: { host: 'smtp.example.com', port: 465, tls: 'tls', username: '', from: 'd@example.com', to: ['a@example.com'] },
     });

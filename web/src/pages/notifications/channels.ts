@@ -108,8 +108,9 @@ export function newChannelForm(kind: ChannelKind, tz = 'UTC'): ChannelForm {
     name: '',
     kind,
     enabled: true,
-    allEvents: kind !== 'webhook',
-    events: kind === 'webhook' ? ['alert.triggered'] : [],
+    // Alerts only: every report or source on a chat channel is noise.
+    allEvents: false,
+    events: ['alert.triggered'],
     url: '',
     urlSet: false,
     urlHint: '',
@@ -223,8 +224,8 @@ export function validateChannel(f: ChannelForm): Record<string, string> {
       if (err) e.url = err;
     }
   }
+  if (!f.allEvents && f.events.length === 0) e.events = 'Pick at least one event, or all of them.';
   if (f.kind === 'webhook') {
-    if (!f.allEvents && f.events.length === 0) e.events = 'Pick at least one event, or all of them.';
     const seen = new Set<string>();
     for (const h of f.headers) {
       const n = h.name.trim();
@@ -271,7 +272,7 @@ export function validateChannel(f: ChannelForm): Record<string, string> {
 export function channelInput(f: ChannelForm, isNew: boolean): ChannelInput {
   const body: ChannelInput = { name: f.name.trim(), enabled: f.enabled, max_per_hour: Number(f.maxPerHour.trim() || 0) };
   if (isNew) body.kind = f.kind;
-  body.events = f.kind === 'webhook' && !f.allEvents ? [...f.events].sort() : [];
+  body.events = f.allEvents ? [] : [...f.events].sort();
   body.quiet_hours = f.quiet ? { start: f.quietStart, end: f.quietEnd, tz: f.quietTz === 'UTC' ? '' : f.quietTz } : null;
   if (f.kind !== 'email') {
     if (f.url.trim()) body.url = f.url.trim();
@@ -441,7 +442,7 @@ export function destinationText(c: Channel): string {
 
 /** eventsText names the events a channel takes. */
 export function eventsText(c: Pick<Channel, 'kind' | 'events'>): string {
-  if (!c.events.length) return c.kind === 'webhook' ? 'All events' : 'Alerts and events';
+  if (!c.events.length) return 'All events';
   return c.events.map((e) => eventLabel[e] ?? e).join(', ');
 }
 

@@ -8,6 +8,8 @@ import {
   ruleSummary,
   ruleTypes,
   scopeText,
+  typeAbout,
+  typeName,
   settingFields,
   validateRule,
   windowDays,
@@ -32,6 +34,15 @@ const presets: AlertRule[] = [
   { name: 'First report from a new domain', type: 'new_domain', domain: '', settings: {}, channels: [], enabled: true },
   { name: 'Anomalies the detector alerts on', type: 'anomaly', domain: '', settings: { min_score: 50, kinds: [] }, channels: [], enabled: true },
   { name: 'DNS record errors', type: 'dns_regression', domain: '', settings: { min_severity: 'error' }, channels: [], enabled: true },
+  {
+    name: 'TLS sessions below 95% successful',
+    type: 'tls_success_below',
+    domain: '',
+    settings: { threshold: 95, window: '7d', min_sessions: 100 },
+    channels: [],
+    enabled: true,
+  },
+  { name: 'New TLS failure at an MX host', type: 'tls_new_failure', domain: '', settings: { min_sessions: 1 }, channels: [], enabled: true },
 ];
 
 describe('windows', () => {
@@ -52,6 +63,21 @@ describe('the form', () => {
   it('has fields for every type', () => {
     for (const t of ruleTypes) expect(settingFields[t]).toBeDefined();
     expect(anomalyKinds).toHaveLength(9);
+  });
+
+  it('edits a type it does not know by its number and yes/no settings, keeping the others', () => {
+    const r: AlertRule = { name: 'Future', type: 'bimi_gone' as AlertRule['type'], domain: '', settings: { days: 3, strict: true, hosts: ['a'] }, channels: [], enabled: true };
+    const f = ruleForm(r);
+    expect(f.fields.map((x) => [x.key, x.kind])).toEqual([
+      ['days', 'points'],
+      ['strict', 'bool'],
+    ]);
+    expect(typeName(r.type)).toBe('Bimi gone');
+    expect(typeAbout(r.type)).toBe('');
+    f.settings.days = '5';
+    expect(validateRule(f)).toEqual({});
+    expect(ruleInput(f).settings).toEqual({ hosts: ['a'], days: 5, strict: true });
+    expect(ruleSummary(r)).toBe('Bimi gone');
   });
 
   it('round-trips every preset to the same body', () => {
@@ -102,6 +128,10 @@ describe('the form', () => {
     const a = ruleForm(presets[5]);
     a.settings.min_score = '101';
     expect(validateRule(a)['settings.min_score']).toBe('A whole number from 0 to 100.');
+
+    const t = ruleForm(presets[8]);
+    t.settings.min_sessions = '0';
+    expect(validateRule(t)['settings.min_sessions']).toBe('A whole number, 1 or more.');
   });
 
   it('takes a new type with its defaults, and its name while it was a preset name', () => {
@@ -123,6 +153,8 @@ describe('sentences', () => {
       'The first report of a new domain',
       'Anomalies scoring 50 or more',
       'New DNS errors',
+      'TLS sessions below 95% successful over 7 days',
+      'A new TLS failure at an MX host',
     ]);
     expect(ruleSummary({ type: 'volume_change', settings: { spike_percent: 0, drop_percent: 30, window: '7d' } })).toBe(
       'Mail volume 30% below the usual over 7 days',

@@ -14,6 +14,8 @@ export const ruleTypes: RuleType[] = [
   'new_domain',
   'anomaly',
   'dns_regression',
+  'tls_success_below',
+  'tls_new_failure',
 ];
 
 export const typeLabel: Record<RuleType, string> = {
@@ -24,6 +26,8 @@ export const typeLabel: Record<RuleType, string> = {
   new_domain: 'First report from a new domain',
   anomaly: 'Anomalies from the detector',
   dns_regression: 'DNS record regression',
+  tls_success_below: 'TLS sessions below a threshold',
+  tls_new_failure: 'New TLS failure at an MX host',
 };
 
 export const typeHelp: Record<RuleType, string> = {
@@ -34,7 +38,22 @@ export const typeHelp: Record<RuleType, string> = {
   new_domain: 'The first report of a domain came in the last 3 days: receivers now report its mail here.',
   anomaly: "The anomaly detector (Trends page) found something on the domain's newest 3 days that is not marked expected.",
   dns_regression: "The domain's newest DNS check has a problem its check before did not.",
+  tls_success_below: "The share of successful TLS sessions senders report with the domain's MX hosts (SMTP TLS reports), over the window ending at its newest report, is below the threshold.",
+  tls_new_failure: "A kind of TLS failure at one of the domain's MX hosts appeared in its newest 3 days of SMTP TLS reports, none in the 30 days before.",
 };
+
+/** typeName is a rule type's label; a type this dashboard does not know yet is named after its code. */
+export function typeName(t: string): string {
+  const known = typeLabel[t as RuleType];
+  if (known) return known;
+  const words = t.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** typeAbout says what a rule type watches; "" for an unknown type. */
+export function typeAbout(t: string): string {
+  return typeHelp[t as RuleType] ?? '';
+}
 
 export type FieldKind = 'percent' | 'points' | 'count' | 'window' | 'bool' | 'score' | 'severity' | 'kinds';
 
@@ -75,7 +94,30 @@ export const settingFields: Record<RuleType, SettingField[]> = {
     { key: 'kinds', label: 'Kinds of anomaly', kind: 'kinds', hint: 'None ticked: every kind.' },
   ],
   dns_regression: [{ key: 'min_severity', label: 'Problems of severity', kind: 'severity', hint: 'Errors only, or warnings too.' }],
+  tls_success_below: [
+    { key: 'threshold', label: 'Threshold (%)', kind: 'percent', hint: 'Alert when fewer of the sessions than this succeed.' },
+    { key: 'window', label: 'Window (days)', kind: 'window', hint: '1 to 31 days, ending at the newest TLS report.' },
+    { key: 'min_sessions', label: 'At least this many sessions', kind: 'count', hint: 'A window with fewer sessions is not judged.' },
+  ],
+  tls_new_failure: [{ key: 'min_sessions', label: 'At least this many failed sessions', kind: 'count', hint: '1 or more.' }],
 };
+
+/**
+ * fieldsFor are the setting fields of a rule type; for a type this
+ * dashboard does not know, one per number or yes/no setting of its
+ * defaults (the others are kept as they are).
+ */
+export function fieldsFor(type: string, defaults: Record<string, unknown> = {}): SettingField[] {
+  const known = settingFields[type as RuleType];
+  if (known) return known;
+  const out: SettingField[] = [];
+  for (const [key, v] of Object.entries(defaults)) {
+    const label = key.charAt(0).toUpperCase() + key.slice(1).replace(/_/g, ' ');
+    if (typeof v === 'number') out.push({ key, label, kind: 'points', hint: '' });
+    else if (typeof v === 'boolean') out.push({ key, label, kind: 'bool', hint: '' });
+  }
+  return out;
+}
 
 /** The detector's kinds an anomaly rule can be limited to (package anomaly). */
 export const anomalyKinds = [
@@ -126,6 +168,10 @@ export type SettingValue = string | boolean | string[];
 export interface RuleForm {
   name: string;
   type: RuleType;
+  /** The type's setting fields. */
+  fields: SettingField[];
+  /** Settings without a field (of a type this dashboard does not know), sent back as they were. */
+  extra: Record<string, unknown>;
   domain: string;
   severity: Severity | '';
   enabled: boolean;
@@ -138,7 +184,9 @@ export interface RuleForm {
 export function ruleForm(r: AlertRule): RuleForm {
   const settings: Record<string, SettingValue> = {};
   const s = r.settings ?? {};
-  for (const f of settingFields[r.type] ?? []) {
+  const fields = fieldsFor(r.type, s);
+  const extra = Object.fromEntries(Object.entries(s).filter(([k]) => !fields.some((f) => f.key === k)));
+  for (const f of fields) {
     const v = s[f.key];
     switch (f.kind) {
       case 'bool':
@@ -162,6 +210,8 @@ export function ruleForm(r: AlertRule): RuleForm {
   return {
     name: r.name,
     type: r.type,
+    fields,
+    extra,
     domain: r.domain ?? '',
     severity: r.severity ?? '',
     enabled: r.enabled,
@@ -175,7 +225,7 @@ export function withType(f: RuleForm, type: RuleType, presets: AlertRule[]): Rul
   const p = presets.find((x) => x.type === type);
   const fresh = ruleForm(p ?? { name: '', type, domain: '', settings: {}, channels: [], enabled: true });
   const wasPresetName = !f.name.trim() || presets.some((x) => x.name === f.name);
-  return { ...f, type, settings: fresh.settings, name: wasPresetName ? fresh.name : f.name };
+  return { ...f, type, settings: fresh.settings, fields: fresh.fields, extra: fresh.extra, name: wasPresetName ? fresh.name : f.name };
 }
 
 const numeric = /^-?\d+(\.\d+)?$/;
@@ -188,7 +238,7 @@ export function validateRule(f: RuleForm): Record<string, string> {
   if (!name || name.length > 100) e.name = 'Give the rule a name of 1 to 100 characters.';
   const domain = f.domain.trim();
   if (domain.length > 253 || /[\s/\\@]/.test(domain)) e.domain = 'A domain name such as example.com, or empty for every domain.';
-  for (const field of settingFields[f.type] ?? []) {
+  for (const field of f.fields) {
     const k = 'settings.' + field.key;
     const raw = f.settings[field.key];
     const v = typeof raw === 'string' ? raw.trim() : '';
@@ -203,6 +253,7 @@ export function validateRule(f: RuleForm): Record<string, string> {
         break;
       case 'count':
         if (!integer.test(v)) e[k] = 'A whole number, 0 or more.';
+        else if (f.type === 'tls_new_failure' && Number(v) < 1) e[k] = 'A whole number, 1 or more.';
         break;
       case 'score':
         if (!integer.test(v) || Number(v) > 100) e[k] = 'A whole number from 0 to 100.';
@@ -220,8 +271,8 @@ export function validateRule(f: RuleForm): Record<string, string> {
 
 /** ruleInput is the body that creates or replaces the rule of the form. */
 export function ruleInput(f: RuleForm): AlertRuleInput {
-  const settings: Record<string, unknown> = {};
-  for (const field of settingFields[f.type] ?? []) {
+  const settings: Record<string, unknown> = { ...f.extra };
+  for (const field of f.fields) {
     const v = f.settings[field.key];
     switch (field.kind) {
       case 'bool':
@@ -277,8 +328,12 @@ export function ruleSummary(r: Pick<AlertRule, 'type' | 'settings'>): string {
     }
     case 'dns_regression':
       return s.min_severity === 'warning' ? 'New DNS warnings and errors' : 'New DNS errors';
+    case 'tls_success_below':
+      return `TLS sessions below ${pctText(s.threshold)} successful over ${windowText(s.window)}`;
+    case 'tls_new_failure':
+      return Number(s.min_sessions) > 1 ? `A new TLS failure at an MX host, ${Number(s.min_sessions)} sessions or more` : 'A new TLS failure at an MX host';
   }
-  return r.type;
+  return typeName(r.type);
 }
 
 /** scopeText names what a rule watches: "every domain" or the domain. */
