@@ -130,3 +130,25 @@ export function spoofedReports({ domain = 'spoofed.example', days = 45, burstAgo
   }
   return out;
 }
+
+/**
+ * spoofHeavyReports is opt-in, for the alert tests: `days` days of daily
+ * reports (one reporter) for one domain whose mail comes from the usual
+ * senders and from the spoofer 185.220.101.7, which sends `spoofShare`
+ * of it failing DKIM and SPF: compliance stays far below 90%.
+ */
+export function spoofHeavyReports({ domain = 'spoofheavy.example', days = 3, volume = 600, spoofShare = 0.4, now = new Date() } = {}) {
+  const out = [];
+  const good = senders.filter((s) => s.dkim === 'pass');
+  const weights = good.reduce((n, s) => n + s.weight, 0);
+  for (let d = days; d >= 1; d--) {
+    const begin = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - d));
+    const records = [
+      ...good.map((s) => ({ ...s, count: Math.round((volume * (1 - spoofShare) * s.weight) / weights), disposition: 'none' })),
+      { ip: '185.220.101.7', dkim: 'fail', spf: 'fail', count: Math.round(volume * spoofShare), disposition: 'none' },
+    ];
+    const id = `google.com-${domain}-${begin.toISOString().slice(0, 10)}`;
+    out.push([`${id}.xml`, report({ org: 'google.com', email: 'noreply-dmarc-support@google.com', domain, policy: 'none', begin, id, records })]);
+  }
+  return out;
+}
