@@ -1345,3 +1345,135 @@ export const schedulesApi = {
     return res.text();
   },
 };
+
+/**
+ * Failure (forensic, RUF) reports (RFC 6591), as stored: redacted at arrival
+ * under the server's policy (--forensic-redact), never a message body or a
+ * recipient address. The routes answer 403 (code "forbidden") when the
+ * server runs with --no-forensic-api or without a password off loopback.
+ */
+export type ForensicRedaction = 'off' | 'addresses' | 'full';
+
+/** A failure report in a list: its search columns and the reported message's summary. */
+export interface ForensicReport {
+  id: number;
+  received_at: string;
+  /** When the reporter received the message (UTC); the day is the key of the aggregate data. */
+  arrival_date: string;
+  reported_domain: string;
+  source_ip: string;
+  /** Without angle brackets; a digest ("sha256:…") under the full policy. */
+  message_id: string;
+  from: string;
+  from_domain: string;
+  /** The SMTP MAIL FROM, redacted; empty for the null reverse-path. */
+  original_mail_from: string;
+  /** As stored: a digest ("sha256:…") under the full policy. */
+  subject: string;
+  feedback_type: string;
+  /** dmarc, dkim, spf or other. */
+  auth_failure: string;
+  /** delivered, spam, reject or other. */
+  delivery_result: string;
+  user_agent: string;
+  reporter_from: string;
+  /** arf, or exim-text for Exim's plain-text reports. */
+  format: string;
+  redaction: ForensicRedaction | string;
+  source_name: string;
+  validation_status: 'valid' | 'warnings' | 'errors';
+}
+
+/** The report in the parsing protocol's forensic shape, as stored. */
+export interface ForensicDocument {
+  feedback_type: string;
+  user_agent: string;
+  version: string;
+  original_mail_from: string;
+  arrival_date: string | null;
+  source_ip: string;
+  reported_domain: string;
+  /** The reporter's Authentication-Results (RFC 8601); several joined by newlines. */
+  authentication_results: string;
+  delivery_result: string;
+  auth_failure: string;
+  /** The reported message's header as stored, one "Name: value" line per field. */
+  original_headers: string;
+  format: string;
+  privacy: {
+    redaction: ForensicRedaction | string;
+    body_removed: boolean;
+    recipients_redacted: number;
+    headers_truncated: boolean;
+    removed: string[];
+  };
+  reporter: { from: string; date: string | null; message_id: string };
+  message: { from: string; from_domain: string; subject: string; date: string | null; message_id: string };
+  reported_domains?: string[];
+  /** ***@domain; absent under the full policy. */
+  original_rcpt_to?: string[];
+  original_envelope_id?: string;
+  reporting_mta?: string;
+  source_port?: number;
+  incidents: number;
+  delivery_result_reported?: string;
+  auth_failure_reported?: string;
+  dkim?: { domain?: string; identity?: string; selector?: string; selector_dns?: string; adsp_dns?: string };
+  spf_dns?: string[];
+  identity_alignment?: string;
+  reported_uri?: string[];
+  /** The "Name: value" lines of a plain-text (exim-text) report. */
+  text_fields?: { name: string; value: string }[];
+}
+
+/** What the aggregate reports say of a failure report's source on its domain and day. */
+export interface ForensicLink {
+  /** YYYY-MM-DD (UTC) of the arrival. */
+  day: string;
+  /** False when no aggregate report has that source on that day (yet). */
+  found: boolean;
+  totals: Omit<Statistics, 'pass_rate_dkim' | 'pass_rate_spf' | 'pass_rate_overall'> | null;
+  /** The dashboard's source page for that domain and day, and its API route. */
+  source_page: string;
+  source_api: string;
+  /** The failure reports of the same domain, source and day, this one included (at most 20). */
+  related: number[];
+}
+
+export interface ForensicReportDetail {
+  report: ForensicReport;
+  document: ForensicDocument;
+  messages: ValidationMessage[];
+  aggregate: ForensicLink;
+}
+
+export interface ForensicQuery extends Range {
+  source_ip?: string;
+  message_id?: string;
+  /** A domain (of the From or the MAIL FROM) or the MAIL FROM as stored. */
+  sender?: string;
+  limit?: number;
+  before?: number;
+}
+
+export interface ForensicRetention {
+  /** serve's --forensic-retention; 0: kept until deleted. */
+  default_days: number;
+  domains: { domain: string; days: number; updated_at: string }[];
+}
+
+export const forensicApi = {
+  /** The failure reports of the filter, the last stored first; next_before continues (0 on the last page). */
+  list: (q: ForensicQuery, signal?: AbortSignal) => get<{ reports: ForensicReport[]; next_before: number }>('/forensic', { ...q }, signal),
+  get: (id: number | string, signal?: AbortSignal) => get<ForensicReportDetail>(`/forensic/${id}`, undefined, signal),
+  /** Deletes the report at once. */
+  remove: (id: number | string) => send<object>('DELETE', `/forensic/${id}`),
+  counts: (q: Omit<ForensicQuery, 'limit' | 'before'>, signal?: AbortSignal) =>
+    get<{ counts: { domain: string; source_ip: string; day: string; reports: number }[] }>('/forensic/counts', { ...q }, signal),
+  retention: (signal?: AbortSignal) => get<ForensicRetention>('/forensic/retention', undefined, signal),
+  /** The domain's reports are kept this many days (0: until deleted) instead of the default. */
+  setRetention: (domain: string, days: number) =>
+    send<{ domain: string; days: number; updated_at: string }>('PUT', `/forensic/retention/${encodeURIComponent(domain)}`, { days }),
+  /** The domain has the default retention again (404 when it had none of its own). */
+  clearRetention: (domain: string) => send<object>('DELETE', `/forensic/retention/${encodeURIComponent(domain)}`),
+};
