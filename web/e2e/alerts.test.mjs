@@ -189,12 +189,46 @@ test('channels: a signed webhook and Slack through the form, send test, the deli
   const msg = JSON.parse(slack.got[0].body);
   assert.ok(msg.text && Array.isArray(msg.blocks), 'Slack got a Block Kit message');
 
-  // The list: both channels with their last delivery.
+  // Email: the server's own check lands on its field; a send test to a
+  // port nothing listens on fails and says why.
+  const closed = await receiver(200);
+  const deadPort = new URL(closed.url).port;
+  await closed.close();
+  await page.goto(srv.base + '/notifications/channels/new?kind=email');
+  await page.getByTestId('channel-name').fill('Ops mail');
+  await page.getByTestId('email-host').fill('127.0.0.1');
+  await page.getByTestId('email-tls').selectOption('none');
+  await page.getByTestId('email-port').fill(deadPort);
+  await page.getByTestId('email-from').fill('a..b@example.com'); // fine in the browser, refused by Go's net/mail
+  await page.getByTestId('email-to').fill('ops@example.com, sec@example.com');
+  await page.getByTestId('channel-save').click();
+  const fromField = page.getByTestId('email-from');
+  await until('the server message on From', async () => (await fromField.getAttribute('aria-invalid')) === 'true');
+  assert.match(await page.getByTestId('channel-form').innerText(), /A sender address is required: mail: /);
+  assert.ok(page.url().endsWith('/notifications/channels/new?kind=email'), 'not saved');
+  assert.deepEqual(await axe(page), []);
+  await shot(page, 'channel-email-light');
+  await fromField.fill('DMARC <dmarc@example.com>');
+  await page.getByTestId('channel-save').click();
+  await page.waitForURL(/\/notifications\/channels\/\d+\?saved=1$/);
+  ids.email = Number(new URL(page.url()).pathname.split('/').pop());
+  await page.getByTestId('send-test').click();
+  const failed = page.getByTestId('test-result');
+  await failed.getByText(/^Failed/).waitFor();
+  assert.match(await failed.innerText(), /Failed .*in \d+ ms: .*(refused|connect)/i);
+  const emailRow = page.getByTestId('delivery-log').getByTestId('delivery').first();
+  await emailRow.waitFor();
+  assert.equal(await emailRow.getAttribute('data-status'), 'failed');
+  assert.equal(await emailRow.getByTestId('delivery-code').innerText(), 'no answer');
+
+  // The list: the channels with their last delivery.
   await page.goto(srv.base + '/notifications');
-  await page.getByTestId('channel-row').nth(1).waitFor();
+  await page.getByTestId('channel-row').nth(2).waitFor();
   const rows = page.getByTestId('channel-row');
-  assert.equal(await rows.count(), 2);
-  for (let i = 0; i < 2; i++) assert.match(await rows.nth(i).getByTestId('channel-last').innerText(), /^Delivered .* \(test\)$/);
+  assert.equal(await rows.count(), 3);
+  for (let i = 0; i < 2; i++) assert.match(await rows.nth(i).getByTestId('channel-last').innerText(), /^Delivered .* \(test\)/);
+  assert.match(await rows.nth(2).getByTestId('channel-last').innerText(), /^Failed .* \(test\)/);
+  assert.match(await rows.nth(2).innerText(), /ops@example\.com, sec@example\.com via 127\.0\.0\.1/);
   assert.match(await page.getByTestId('channels').innerText(), /127\.0\.0\.1:\d+\/…/);
   assert.deepEqual(ctx.errors, []);
   await ctx.close();
@@ -220,6 +254,7 @@ test('an alert rule from a preset, reports that trigger it, acknowledged and res
   await page.getByTestId('setting-threshold').fill('90');
   await page.getByTestId(`rule-channel-${ids.hook}`).check();
   assert.deepEqual(await axe(page), []);
+  await screenshot(page, 'rule-dialog-light');
   await page.getByTestId('rule-save').click();
   await dialog.waitFor({ state: 'detached' });
   const rule = page.getByTestId('rule-row');
@@ -296,6 +331,26 @@ test('an alert rule from a preset, reports that trigger it, acknowledged and res
   await page.getByTestId('alerts-history').getByTestId('alert').waitFor();
   assert.equal(await page.getByTestId('alerts-history').getByTestId('alert').count(), 1);
   assert.deepEqual(await axe(page), []);
+
+  // The rule changed: its threshold and severity, then turned off and on.
+  await page.goto(srv.base + '/notifications#rules');
+  await page.getByTestId('rule-edit').click();
+  await page.getByTestId('rule-form').waitFor();
+  await page.getByTestId('setting-threshold').fill('80');
+  await page.getByTestId('setting-window').fill('7');
+  await page.getByTestId('rule-severity').selectOption('warning');
+  await page.getByTestId('rule-save').click();
+  await page.getByTestId('rule-form').waitFor({ state: 'detached' });
+  await until('the new summary', async () => /Compliance below 80% over 7 days, on every domain\./.test(await page.getByTestId('rule-row').innerText()));
+  assert.match(await page.getByTestId('rule-row').innerText(), /Warning/);
+  const changed = (await api('/alerts/rules')).rules[0];
+  assert.deepEqual(changed.settings, { threshold: 80, window: '7d', min_messages: 100 });
+  assert.equal(changed.severity, 'warning');
+  await page.getByTestId('rule-toggle').uncheck();
+  await until('the rule off', async () => (await api('/alerts/rules')).rules[0].enabled === false);
+  await page.getByTestId('rule-row').getByText('Off', { exact: true }).waitFor();
+  await page.getByTestId('rule-toggle').check();
+  await until('the rule on', async () => (await api('/alerts/rules')).rules[0].enabled === true);
   assert.deepEqual(ctx.errors, []);
   await ctx.close();
 });
@@ -310,9 +365,18 @@ test('dark theme: the alerts, the notifications page and a channel pass axe', as
   await shot(page, 'alerts-dark');
   await page.goto(srv.base + '/notifications');
   await page.getByTestId('rule-row').waitFor();
-  await page.getByTestId('channel-row').nth(1).waitFor();
+  await page.getByTestId('channel-row').nth(2).waitFor();
   assert.deepEqual(await axe(page), []);
   await shot(page, 'notifications-dark');
+
+  // Deleting the rule asks first; its alert stays in the history.
+  await page.getByTestId('rule-delete').click();
+  await page.getByTestId('confirm-rule-delete').waitFor();
+  assert.deepEqual(await axe(page), []);
+  await page.getByTestId('confirm-rule-delete-yes').click();
+  await page.getByTestId('no-rule').waitFor();
+  assert.equal((await api('/alerts/rules')).rules.length, 0);
+  assert.equal((await api('/alerts?state=resolved')).alerts.length, 1);
   await page.goto(srv.base + `/notifications/channels/${ids.hook}`);
   await page.getByTestId('delivery-log').getByTestId('delivery').first().waitFor();
   assert.deepEqual(await axe(page), []);

@@ -13,6 +13,7 @@ import {
   fieldError,
   kindInfo,
   lastDeliveryText,
+  limitHint,
   limitText,
   minutesIn,
   newChannelForm,
@@ -251,6 +252,10 @@ describe('quiet hours', () => {
     expect(quietText(null)).toBe('No quiet hours');
     expect(limitText(0)).toBe('No rate limit');
     expect(limitText(1)).toBe('At most 1 alert an hour');
+    expect(limitHint('0')).toBe('No limit (0). With a limit, alerts beyond it wait and arrive as one summary.');
+    expect(limitHint('')).toMatch(/^No limit/);
+    expect(limitHint('10')).toBe('At most 10 alerts an hour; more wait and arrive as one summary.');
+    expect(limitHint('x')).toBe('0 for no limit, or the most alerts an hour.');
   });
 
   it('lists time zones with UTC first and the current one kept', () => {

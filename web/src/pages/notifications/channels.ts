@@ -385,6 +385,14 @@ export function limitText(n: number): string {
   return n > 0 ? `At most ${n} ${n === 1 ? 'alert' : 'alerts'} an hour` : 'No rate limit';
 }
 
+/** limitHint explains the rate limit as typed. */
+export function limitHint(typed: string): string {
+  const n = Number(typed.trim() || 0);
+  if (!Number.isInteger(n) || n < 0) return '0 for no limit, or the most alerts an hour.';
+  if (n === 0) return 'No limit (0). With a limit, alerts beyond it wait and arrive as one summary.';
+  return `${limitText(n)}; more wait and arrive as one summary.`;
+}
+
 /** timeZones lists the zones for the quiet hours select: UTC first, then the browser's list, with current kept. */
 export function timeZones(current = '', supported: () => string[] = () => Intl.supportedValuesOf('timeZone')): string[] {
   let list: string[] = [];
