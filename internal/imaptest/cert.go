@@ -1,64 +1,15 @@
 package imaptest
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"testing"
-	"time"
+
+	"github.com/parse-dmarc/parse-dmarc/internal/testcert"
 )
 
 // Cert is a self-signed certificate, in the forms servers and clients
 // take it.
-type Cert struct {
-	TLS     tls.Certificate // for a tls.Config
-	CertPEM []byte          // the certificate, PEM encoded
-	KeyPEM  []byte          // its private key, PEM encoded PKCS #8
-	Pool    *x509.CertPool  // trusts the certificate alone
-}
+type Cert = testcert.Cert
 
-// SelfSigned makes an ECDSA P-256 certificate for 127.0.0.1 and
-// localhost, valid from an hour ago for a day.
-func SelfSigned(t testing.TB) *Cert {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "imaptest"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:              []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &Cert{
-		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
-		Pool:    x509.NewCertPool(),
-	}
-	if c.TLS, err = tls.X509KeyPair(c.CertPEM, c.KeyPEM); err != nil {
-		t.Fatal(err)
-	}
-	c.Pool.AppendCertsFromPEM(c.CertPEM)
-	return c
-}
+// SelfSigned makes a certificate for 127.0.0.1 and localhost, valid from
+// an hour ago for a day.
+func SelfSigned(t testing.TB) *Cert { return testcert.New(t) }
