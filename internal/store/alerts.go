@@ -280,13 +280,7 @@ func (a alerting) AlertRules(ctx context.Context) ([]AlertRule, error) {
 // AlertRule implements AlertStore.
 func (a alerting) AlertRule(ctx context.Context, id int64) (AlertRule, error) {
 	list, err := scanRules(a.run, ctx, `SELECT `+alertRuleColumns+` FROM alert_rules WHERE id = ?`, id)
-	if err != nil {
-		return AlertRule{}, fmt.Errorf("read alert rule %d: %w", id, err)
-	}
-	if len(list) == 0 {
-		return AlertRule{}, fmt.Errorf("alert rule %d: %w", id, ErrNotFound)
-	}
-	return list[0], nil
+	return only(list, err, fmt.Sprintf("alert rule %d", id))
 }
 
 // AddAlertRule implements AlertStore.
@@ -458,13 +452,7 @@ func (a alerting) Alert(ctx context.Context, id int64) (Alert, error) {
 
 func (a alerting) alert(ctx context.Context, run rowSource, id int64) (Alert, error) {
 	list, err := scanAlerts(run, ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id)
-	if err != nil {
-		return Alert{}, fmt.Errorf("read alert %d: %w", id, err)
-	}
-	if len(list) == 0 {
-		return Alert{}, fmt.Errorf("alert %d: %w", id, ErrNotFound)
-	}
-	return list[0], nil
+	return only(list, err, fmt.Sprintf("alert %d", id))
 }
 
 // Alerts implements AlertStore.

@@ -234,13 +234,11 @@ func forensicReports(ctx context.Context, run rowSource, f ForensicFilter, befor
 // forensicReport reads one report; ErrNotFound when none has id.
 func forensicReport(ctx context.Context, run rowSource, id int64) (*StoredForensicReport, error) {
 	list, err := readForensic(ctx, run, `SELECT `+forensicColumns+` FROM forensic_reports WHERE id = ?`, id)
+	r, err := only(list, err, fmt.Sprintf("failure report %d", id))
 	if err != nil {
-		return nil, fmt.Errorf("read failure report %d: %w", id, err)
+		return nil, err
 	}
-	if len(list) == 0 {
-		return nil, fmt.Errorf("failure report %d: %w", id, ErrNotFound)
-	}
-	return &list[0], nil
+	return &r, nil
 }
 
 func readForensic(ctx context.Context, run rowSource, q string, args ...any) ([]StoredForensicReport, error) {

@@ -246,13 +246,7 @@ func notifyChannels(ctx context.Context, run rowSource) ([]NotifyChannel, error)
 // notifyChannel reads channel id.
 func notifyChannel(ctx context.Context, run rowSource, id int64) (NotifyChannel, error) {
 	list, err := readNotifyChannels(ctx, run, `SELECT `+notifyChannelColumns+` FROM notify_channels WHERE id = ?`, id)
-	if err != nil {
-		return NotifyChannel{}, fmt.Errorf("read notification channel %d: %w", id, err)
-	}
-	if len(list) == 0 {
-		return NotifyChannel{}, fmt.Errorf("notification channel %d: %w", id, ErrNotFound)
-	}
-	return list[0], nil
+	return only(list, err, fmt.Sprintf("notification channel %d", id))
 }
 
 // enqueueNotifications inserts list through exec.

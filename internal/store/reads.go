@@ -192,3 +192,17 @@ func (r reads) QuarantinedRaw(ctx context.Context, id int64) ([]byte, error) {
 	}
 	return raw, nil
 }
+
+// only returns the one row of a read by id, what names it in errors
+// ("alert 7"): the read's error wrapped, or ErrNotFound when it found no
+// row.
+func only[T any](list []T, err error, what string) (T, error) {
+	var zero T
+	if err != nil {
+		return zero, fmt.Errorf("read %s: %w", what, err)
+	}
+	if len(list) == 0 {
+		return zero, fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return list[0], nil
+}

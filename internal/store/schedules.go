@@ -162,13 +162,7 @@ func schedules(ctx context.Context, run rowSource) ([]ReportSchedule, error) {
 // schedule reads one schedule, ErrNotFound when there is none.
 func schedule(ctx context.Context, run rowSource, id int64) (ReportSchedule, error) {
 	list, err := readSchedules(ctx, run, scheduleSQL, id)
-	if err != nil {
-		return ReportSchedule{}, fmt.Errorf("read schedule %d: %w", id, err)
-	}
-	if len(list) == 0 {
-		return ReportSchedule{}, fmt.Errorf("schedule %d: %w", id, ErrNotFound)
-	}
-	return list[0], nil
+	return only(list, err, fmt.Sprintf("schedule %d", id))
 }
 
 // addSchedule inserts sc through run and returns its id.

@@ -188,13 +188,11 @@ func tlsReports(ctx context.Context, run rowSource, f TLSFilter, before int64, l
 // tlsReport reads one report; ErrNotFound when none has id.
 func tlsReport(ctx context.Context, run rowSource, id int64) (*StoredTLSReport, error) {
 	list, err := readTLSReports(ctx, run, `SELECT id, source_name, received_at, report FROM tls_reports WHERE id = ?`, id)
+	r, err := only(list, err, fmt.Sprintf("TLS report %d", id))
 	if err != nil {
-		return nil, fmt.Errorf("read TLS report %d: %w", id, err)
+		return nil, err
 	}
-	if len(list) == 0 {
-		return nil, fmt.Errorf("TLS report %d: %w", id, ErrNotFound)
-	}
-	return &list[0], nil
+	return &r, nil
 }
 
 func readTLSReports(ctx context.Context, run rowSource, q string, args ...any) ([]StoredTLSReport, error) {
