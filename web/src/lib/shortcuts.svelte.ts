@@ -23,6 +23,7 @@ export const shortcutList: Shortcut[] = [
   { keys: ['g', 's'], description: 'Go to sources', group: 'Navigation' },
   { keys: ['g', 't'], description: 'Go to trends', group: 'Navigation' },
   { keys: ['g', 'l'], description: 'Go to SMTP TLS reports', group: 'Navigation' },
+  { keys: ['g', 'f'], description: 'Go to failure reports', group: 'Navigation' },
   { keys: ['g', 'p'], description: 'Go to the policy advisor', group: 'Navigation' },
   { keys: ['g', 'm'], description: 'Go to the map', group: 'Navigation' },
   { keys: ['g', 'd'], description: 'Go to DNS tools', group: 'Navigation' },
@@ -34,7 +35,7 @@ export const shortcutList: Shortcut[] = [
   { keys: ['Enter'], description: 'Open the selected row', group: 'Lists' },
 ];
 
-const goTo: Record<string, string> = { h: '/', a: '/alerts', n: '/notifications', r: '/reports', s: '/sources', t: '/trends', l: '/tls', p: '/policy', m: '/map', d: '/dns', e: '/schedules', u: '/upload' };
+const goTo: Record<string, string> = { h: '/', a: '/alerts', n: '/notifications', r: '/reports', s: '/sources', t: '/trends', l: '/tls', f: '/forensic', p: '/policy', m: '/map', d: '/dns', e: '/schedules', u: '/upload' };
 
 /** ListNav is what a page with a keyboard-navigable list provides. */
 export interface ListNav {
