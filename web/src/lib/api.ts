@@ -315,8 +315,8 @@ export interface ReportFilter {
 export interface UploadResult {
   name: string;
   outcome: 'imported' | 'duplicate' | 'quarantined';
-  /** What was imported: report_id is a TLS report's (tlsApi) for smtp_tls. */
-  format?: 'aggregate' | 'smtp_tls';
+  /** What was imported: report_id is a TLS report's (tlsApi) for smtp_tls, a failure report's (forensicApi) for forensic. */
+  format?: 'aggregate' | 'smtp_tls' | 'forensic';
   report_id?: number;
   quarantine_id?: number;
   records?: number;

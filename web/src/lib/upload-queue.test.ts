@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { UploadResult } from './api';
 import {
   Numberer,
   Pool,
@@ -9,6 +10,7 @@ import {
   importedText,
   refusal,
   reportHref,
+  reportNoun,
   reportName,
   sizeLimit,
   summarize,
@@ -161,11 +163,19 @@ describe('imported reports', () => {
     expect(reportHref({ name: 'a.xml', outcome: 'imported', format: 'aggregate', report_id: 7 })).toBe('/reports/7');
     expect(reportHref({ name: 'a.xml', outcome: 'imported', report_id: 8 })).toBe('/reports/8');
     expect(reportHref({ name: 't.json', outcome: 'imported', format: 'smtp_tls', report_id: 3 })).toBe('/tls/3');
+    expect(reportHref({ name: 'f.eml', outcome: 'imported', format: 'forensic', report_id: 4 })).toBe('/forensic/4');
+    expect([undefined, 'aggregate', 'smtp_tls', 'forensic'].map((format) => reportNoun({ name: 'x', outcome: 'imported', format } as UploadResult))).toEqual([
+      'report',
+      'report',
+      'TLS report',
+      'failure report',
+    ]);
   });
   it('counts records, or a TLS report\'s policies', () => {
     expect(importedText({ name: 'a.xml', outcome: 'imported', format: 'aggregate', records: 1200 })).toBe('Imported: 1,200 records');
     expect(importedText({ name: 'a.xml', outcome: 'imported', records: 1 })).toBe('Imported: 1 record');
     expect(importedText({ name: 't.json', outcome: 'imported', format: 'smtp_tls', records: 1 })).toBe('Imported SMTP TLS report: 1 policy');
     expect(importedText({ name: 't.json', outcome: 'imported', format: 'smtp_tls', records: 2 })).toBe('Imported SMTP TLS report: 2 policies');
+    expect(importedText({ name: 'f.eml', outcome: 'imported', format: 'forensic' })).toBe('Imported failure report: one message that failed');
   });
 });

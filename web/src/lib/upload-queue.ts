@@ -177,15 +177,21 @@ export function tone(it: QueueItem): 'good' | 'warn' | 'bad' | 'neutral' {
   return 'good';
 }
 
-/** reportHref is the dashboard page of an imported report: an SMTP TLS report's is under /tls. */
+/** reportHref is the dashboard page of an imported report: an SMTP TLS report's is under /tls, a failure report's under /forensic. */
 export function reportHref(r: UploadResult): string {
-  return (r.format === 'smtp_tls' ? '/tls/' : '/reports/') + r.report_id;
+  return (r.format === 'smtp_tls' ? '/tls/' : r.format === 'forensic' ? '/forensic/' : '/reports/') + r.report_id;
 }
 
-/** importedText says what an imported report holds: its records, or a TLS report's policies. */
+/** reportNoun names the kind of an imported report for its link: "View failure report". */
+export function reportNoun(r: UploadResult): string {
+  return r.format === 'smtp_tls' ? 'TLS report' : r.format === 'forensic' ? 'failure report' : 'report';
+}
+
+/** importedText says what an imported report holds: its records, a TLS report's policies, or that it is a failure report (one message). */
 export function importedText(r: UploadResult): string {
   const n = r.records ?? 0;
   if (r.format === 'smtp_tls') return `Imported SMTP TLS report: ${num(n)} ${n === 1 ? 'policy' : 'policies'}`;
+  if (r.format === 'forensic') return 'Imported failure report: one message that failed';
   return `Imported: ${num(n)} record${n === 1 ? '' : 's'}`;
 }
 
