@@ -105,7 +105,7 @@ describe('Authentication-Results', () => {
       "The sending server's reverse DNS name matches its IP address.",
       'The SPF record of mail02.someserver.com says nothing about the sending server (?all). (The MAIL FROM was empty, so the HELO name was checked.)',
       'The message was not DKIM signed.',
-      'TLS: pass.',
+      'The message came over an encrypted (TLS) connection.',
       'DMARC failed for example.com: neither SPF nor DKIM passed for a domain aligned with it. Its policy is p=none; the receiver took no action.',
     ]);
     // Under the full policy the header's values are [redacted]: no result to read.

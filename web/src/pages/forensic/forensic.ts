@@ -305,6 +305,11 @@ const verdicts: Record<string, Record<string, string>> = {
     temperror: "The sending server's reverse DNS could not be checked: a temporary DNS error.",
     permerror: 'The sending server has no reverse DNS name.',
   },
+  tls: {
+    pass: 'The message came over an encrypted (TLS) connection.',
+    none: 'The message came over an unencrypted connection.',
+    fail: 'The TLS connection could not be verified.',
+  },
   arc: {
     pass: 'An ARC chain (a forwarder vouching for earlier results) verified.',
     fail: 'The ARC chain (forwarders vouching for earlier results) did not verify.',
