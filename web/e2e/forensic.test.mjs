@@ -178,6 +178,18 @@ test('the list and its search by Message-ID and source IP', async () => {
     if (theme === 'light') await checkAxe(page, 'list');
     await screenshot(page, `forensic-list-${theme}`);
 
+    // j moves the selection, Enter opens it.
+    if (theme === 'light') {
+      const second = await rows.nth(1).getAttribute('data-id');
+      await page.keyboard.press('j');
+      await page.waitForFunction(() => document.querySelector('[data-testid=forensic-row][data-row="1"]')?.classList.contains('selected'));
+      await page.keyboard.press('Enter');
+      await page.waitForURL('**/forensic/' + second);
+      await page.getByTestId('forensic-detail').waitFor();
+      await page.goBack();
+      await rows.first().waitFor();
+    }
+
     // By Message-ID, with its angle brackets.
     await page.getByTestId('search-message-id').fill(linkedinID);
     await page.getByTestId('search-submit').click();
@@ -367,6 +379,45 @@ test('deleting a report', async () => {
   assert.match(await text(page.getByTestId('forensic-unavailable')), /^This failure report is gone/);
   assert.deepEqual(ctx.errors, []);
   await ctx.close();
+});
+
+test('under the full policy: field names, digests and the policy named', async () => {
+  const full = await serve(['--forensic-redact', 'full']);
+  try {
+    const form = new FormData();
+    const name = '[Netease DMARC Failure Report] Rent Reminder.eml';
+    form.append('file', new Blob([readFileSync(join(dir, name))]), name);
+    const up = await (await fetch(full.base + '/api/v1/reports', { method: 'POST', body: form })).json();
+    const id = up.files[0].results[0].report_id;
+    const ctx = await context(browser);
+    const page = await ctx.newPage();
+    await page.goto(full.base + '/forensic');
+    const row = page.getByTestId('forensic-row');
+    await row.first().waitFor();
+    // The subject is a digest, marked as one.
+    assert.match(await seen(row.locator('td.subject')), /^sha256:[0-9a-f]{16}$/);
+    assert.equal(await row.locator('td.subject .digest .sr-only').textContent(), ' (a digest, the value was not kept)');
+    // The search by Message-ID takes the digest as stored.
+    const digest = (await (await fetch(full.base + '/api/v1/forensic/' + id)).json()).report.message_id;
+    await page.getByTestId('search-message-id').fill(digest);
+    await page.getByTestId('search-submit').click();
+    await page.waitForURL(/message_id=sha256/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=forensic-row]').length === 1);
+    await page.getByTestId('forensic-open').click();
+    await page.getByTestId('forensic-detail').waitFor();
+    assert.equal(await text(page.getByTestId('forensic-policy')), 'Redaction: full');
+    assert.match(await text(page.getByTestId('forensic-privacy-note')), /^Redacted when it arrived, under the “full” policy\. Only the field names were kept/);
+    assert.match(await text(page.getByTestId('forensic-subject')), /Hashed under the full policy: equal subjects have equal digests\./);
+    const to = page.getByTestId('forensic-header-table').locator('tr').filter({ has: page.locator('th', { hasText: /^To$/ }) });
+    assert.equal(await seen(to), 'To [redacted]');
+    await noRecipients(page, 'full policy');
+    await checkAxe(page, 'full policy');
+    await screenshot(page, 'forensic-detail-full-light');
+    assert.deepEqual(ctx.errors, []);
+    await ctx.close();
+  } finally {
+    await full.stop();
+  }
 });
 
 test('a server started with --no-forensic-api says why and how to turn them on', async () => {
