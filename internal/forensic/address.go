@@ -199,3 +199,9 @@ func firstAddress(s string) string {
 	}
 	return a
 }
+
+// MaskAddresses replaces the local part of every address in s with
+// "***", as the addresses policy does in headers: for text beside a
+// report that may name people, such as the file name a report came in
+// ("sharepoint@example.com.eml").
+func MaskAddresses(s string) string { return replaceAddresses(s, redactAddress) }

@@ -53,7 +53,13 @@ func (im *Importer) forensicReport(ctx context.Context, p Payload) (Result, erro
 	if err != nil {
 		return im.refuseForensic(ctx, p, fmt.Errorf("failure report: %w", err))
 	}
-	in := store.ForensicIncoming{Report: rep, DedupeKey: forensicKey(p, rep), SourceName: p.Name, ReceivedAt: received}
+	// The input's name may name people too (a file named after the
+	// reporting mailbox): its addresses are reduced as the headers' are.
+	name := p.Name
+	if im.Redaction != forensic.RedactOff {
+		name = forensic.MaskAddresses(name)
+	}
+	in := store.ForensicIncoming{Report: rep, DedupeKey: forensicKey(p, rep), SourceName: name, ReceivedAt: received}
 	id, err := im.Store.AddForensicReport(ctx, in)
 	if errors.Is(err, store.ErrDuplicate) {
 		im.log().Info("duplicate failure report", "source", p.Name, "domain", rep.ReportedDomain, "source_ip", rep.SourceIP)

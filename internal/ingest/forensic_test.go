@@ -77,6 +77,12 @@ func TestImportForensicCorpus(t *testing.T) {
 				if r.Privacy.Redaction != pol.String() || !r.Privacy.BodyRemoved || r.ReportedDomain == "" || r.SourceIP == "" {
 					t.Errorf("%s: stored %+v", filepath.Base(f), r)
 				}
+				// The file name names the SharePoint sample's sender: kept only
+				// with redaction off.
+				if masked := strings.Contains(rep.SourceName, "***@domain.de"); strings.Contains(f, "sharepoint@") &&
+					masked != (pol != forensic.RedactOff) {
+					t.Errorf("%s: source name %q under %s", filepath.Base(f), rep.SourceName, pol)
+				}
 				for _, by := range []store.ForensicFilter{{Domain: r.ReportedDomain}, {SourceIP: r.SourceIP}, {MessageID: r.Message.MessageID}} {
 					list, err := st.ForensicReports(ctx, by, 0, 10)
 					if err != nil || !hasReport(list, rep.ID) {
