@@ -314,7 +314,8 @@ export interface ReportFilter {
 
 export interface UploadResult {
   name: string;
-  outcome: 'imported' | 'duplicate' | 'quarantined';
+  /** ignored: a mail that holds no report of any kind (a reply, a bounce, list noise): nothing stored, nothing wrong. */
+  outcome: 'imported' | 'duplicate' | 'quarantined' | 'ignored';
   /** What was imported: report_id is a TLS report's (tlsApi) for smtp_tls, a failure report's (forensicApi) for forensic. */
   format?: 'aggregate' | 'smtp_tls' | 'forensic';
   report_id?: number;

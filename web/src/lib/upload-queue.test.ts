@@ -121,8 +121,13 @@ describe('summary', () => {
     item({ status: 'queued', progress: 0 }),
   ];
   it('counts reports and files', () => {
-    expect(summarize(items)).toEqual({ files: 6, imported: 2, records: 5, duplicates: 1, refused: 3, pending: 2 });
-    expect(summarize([])).toEqual({ files: 0, imported: 0, records: 0, duplicates: 0, refused: 0, pending: 0 });
+    expect(summarize(items)).toEqual({ files: 6, imported: 2, records: 5, duplicates: 1, refused: 3, ignored: 0, pending: 2 });
+    expect(summarize([])).toEqual({ files: 0, imported: 0, records: 0, duplicates: 0, refused: 0, ignored: 0, pending: 0 });
+    // A mail without any report is neither stored nor refused.
+    const reply = item({ results: [{ name: 'reply.eml', outcome: 'ignored', reason: 'no report of any kind' }] });
+    expect(summarize([reply])).toEqual({ files: 1, imported: 0, records: 0, duplicates: 0, refused: 0, ignored: 1, pending: 0 });
+    expect(summaryText(summarize([reply]))).toBe('0 reports imported · 0 duplicates · 0 refused · 1 mail without a report');
+    expect(tone(reply)).toBe('warn');
   });
   it('words it', () => {
     expect(summaryText(summarize(items))).toBe('2 reports imported · 1 duplicate · 3 refused · 2 files in progress');

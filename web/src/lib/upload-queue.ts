@@ -136,12 +136,14 @@ export interface Summary {
    * reports the server quarantined.
    */
   refused: number;
+  /** Mails without any report: nothing to store, nothing wrong. */
+  ignored: number;
   /** Files waiting or on their way. */
   pending: number;
 }
 
 export function summarize(items: QueueItem[]): Summary {
-  const s: Summary = { files: items.length, imported: 0, records: 0, duplicates: 0, refused: 0, pending: 0 };
+  const s: Summary = { files: items.length, imported: 0, records: 0, duplicates: 0, refused: 0, ignored: 0, pending: 0 };
   for (const it of items) {
     if (it.status === 'refused' || it.status === 'failed') s.refused++;
     if (it.status === 'queued' || it.status === 'uploading') s.pending++;
@@ -150,6 +152,7 @@ export function summarize(items: QueueItem[]): Summary {
         s.imported++;
         s.records += r.records ?? 0;
       } else if (r.outcome === 'duplicate') s.duplicates++;
+      else if (r.outcome === 'ignored') s.ignored++;
       else s.refused++;
     }
   }
@@ -163,6 +166,7 @@ function plural(n: number, one: string, many = one + 's'): string {
 /** summaryText is the summary line read out by screen readers. */
 export function summaryText(s: Summary): string {
   const parts = [plural(s.imported, 'report') + ' imported', plural(s.duplicates, 'duplicate'), s.refused + ' refused'];
+  if (s.ignored > 0) parts.push(plural(s.ignored, 'mail') + ' without a report');
   const head = parts.join(' · ');
   return s.pending > 0 ? `${head} · ${plural(s.pending, 'file')} in progress` : head;
 }
@@ -173,7 +177,7 @@ export function tone(it: QueueItem): 'good' | 'warn' | 'bad' | 'neutral' {
   if (it.status !== 'done') return 'neutral';
   if (it.results.length === 0) return 'warn';
   if (it.results.some((r) => r.outcome === 'quarantined')) return 'bad';
-  if (it.results.some((r) => r.outcome === 'duplicate')) return 'warn';
+  if (it.results.some((r) => r.outcome === 'duplicate' || r.outcome === 'ignored')) return 'warn';
   return 'good';
 }
 
