@@ -48,7 +48,8 @@ func TestReplicas(t *testing.T) {
 	mails.addUnreadable()
 	srv.deliver(t, mails.raw...)
 
-	args := []string{"serve", "--addr", "127.0.0.1:0", "--db", dsn, "--imap-addr", proxy.addr, "--imap-tls", "plain",
+	// One data directory: replicas share the secret key it holds.
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--db", dsn, "--data", t.TempDir(), "--imap-addr", proxy.addr, "--imap-tls", "plain",
 		"--imap-user", imapUser, "--imap-interval", "1s"}
 	a, b := startReplica(t, "a", args), startReplica(t, "b", args)
 	waitMailbox(t, srv, len(mails.raw))

@@ -76,7 +76,7 @@ func TestServeAndFetchTwoAccounts(t *testing.T) {
 	defer cancel()
 	exit := make(chan int, 1)
 	go func() {
-		exit <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db,
+		exit <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--data", dir,
 			"--imap-addr", addr, "--imap-user", "flag", "--imap-tls", "plain", "--imap-interval", "1h"}, env)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
