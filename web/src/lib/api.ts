@@ -12,10 +12,21 @@ export class ApiError extends Error {
   }
 }
 
-async function get<T>(path: string, params?: Record<string, string | number | undefined>, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(url(path, params), { signal, headers: { Accept: 'application/json' } });
+type Params = Record<string, string | number | undefined>;
+
+/**
+ * request makes a call with the query params and a JSON body (none when
+ * body is undefined) and decodes the answer (204 is {}).
+ */
+async function request<T>(method: string, path: string, { params, body, signal }: { params?: Params; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(url(path, params), { method, signal, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   return decode<T>(res);
 }
+
+const get = <T>(path: string, params?: Params, signal?: AbortSignal) => request<T>('GET', path, { params, signal });
+const send = <T>(method: string, path: string, body?: unknown, signal?: AbortSignal) => request<T>(method, path, { body, signal });
 
 async function decode<T>(res: Response): Promise<T> {
   const text = await res.text();
@@ -33,7 +44,7 @@ async function decode<T>(res: Response): Promise<T> {
 }
 
 /** url builds an API URL, leaving out empty parameters. */
-export function url(path: string, params?: Record<string, string | number | undefined>): string {
+export function url(path: string, params?: Params): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params ?? {})) {
     if (v !== undefined && v !== '') q.set(k, String(v));
@@ -465,14 +476,8 @@ export interface ImapTestResult {
  * step by step. The password is sent once and kept by neither side. A 404
  * ApiError means the server cannot test connections.
  */
-export async function imapTest(req: ImapTestRequest, signal?: AbortSignal): Promise<ImapTestResult> {
-  const res = await fetch(url('/imap/test'), {
-    method: 'POST',
-    signal,
-    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-    body: JSON.stringify(req),
-  });
-  return decode<ImapTestResult>(res);
+export function imapTest(req: ImapTestRequest, signal?: AbortSignal): Promise<ImapTestResult> {
+  return send<ImapTestResult>('POST', '/imap/test', req, signal);
 }
 
 /** Whether a domain's public compliance badge is enabled (roadmap 1.7). */
@@ -491,14 +496,8 @@ export function badgeSetting(domain: string, signal?: AbortSignal): Promise<Badg
 }
 
 /** setBadge enables or disables a domain's public badge (PUT). */
-export async function setBadge(domain: string, enabled: boolean, signal?: AbortSignal): Promise<BadgeSetting> {
-  const res = await fetch(url(`/domains/${encodeURIComponent(domain)}/badge`), {
-    method: 'PUT',
-    signal,
-    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-    body: JSON.stringify({ enabled }),
-  });
-  return decode<BadgeSetting>(res);
+export function setBadge(domain: string, enabled: boolean, signal?: AbortSignal): Promise<BadgeSetting> {
+  return send<BadgeSetting>('PUT', `/domains/${encodeURIComponent(domain)}/badge`, { enabled }, signal);
 }
 
 /** DNS record checks (GET /api/v1/dns...), as package dnscheck and dnswatch make them. */
@@ -910,20 +909,11 @@ export const trendApi = {
   anomalies: (domain: string, r: Range, minScore?: number, signal?: AbortSignal) =>
     get<AnomalyList>('/anomalies', { ...r, domain, min_score: minScore }, signal),
   /** Marks an anomaly expected (again: replaces the note); it no longer alerts. */
-  async markExpected(a: { domain: string; kind: AnomalyKind; key: string; note: string }, signal?: AbortSignal): Promise<AnomalyFeedback> {
-    const res = await fetch(url('/anomalies/expected'), {
-      method: 'POST',
-      signal,
-      headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-      body: JSON.stringify(a),
-    });
-    return decode<AnomalyFeedback>(res);
-  },
+  markExpected: (a: { domain: string; kind: AnomalyKind; key: string; note: string }, signal?: AbortSignal) =>
+    send<AnomalyFeedback>('POST', '/anomalies/expected', a, signal),
   /** Undoes markExpected: the anomaly alerts again (404 when it was not marked). */
-  async unmarkExpected(a: { domain: string; kind: AnomalyKind; key: string }, signal?: AbortSignal): Promise<AnomalyFeedback> {
-    const res = await fetch(url('/anomalies/expected', a), { method: 'DELETE', signal, headers: { Accept: 'application/json' } });
-    return decode<AnomalyFeedback>(res);
-  },
+  unmarkExpected: (a: { domain: string; kind: AnomalyKind; key: string }, signal?: AbortSignal) =>
+    request<AnomalyFeedback>('DELETE', '/anomalies/expected', { params: a, signal }),
 };
 
 /** SMTP TLS reports (RFC 8460): what senders saw of the TLS sessions with a domain's MX hosts. */
@@ -1201,14 +1191,6 @@ export interface WebhookCatalogue {
   /** Header name → what it carries. */
   headers: Record<string, string>;
   channel_kinds: ChannelKind[];
-}
-
-/** send makes a request with a JSON body (none when body is undefined) and decodes the answer; 204 is {}. */
-async function send<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(url(path), { method, signal, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  return decode<T>(res);
 }
 
 export const alertsApi = {
