@@ -1260,21 +1260,8 @@ export interface ReportSchedule {
   updated_at: string;
 }
 
-/** The body of creating or replacing a schedule. */
-export interface ScheduleInput {
-  name: string;
-  kind: DigestKind;
-  weekday?: Weekday;
-  day_of_month?: number;
-  time: string;
-  time_zone: string;
-  domains: string[];
-  sections: DigestSection[];
-  recipients: string[];
-  channels: number[];
-  pdf: boolean;
-  enabled?: boolean;
-}
+/** The body of creating or replacing a schedule: the settings of ReportSchedule, enabled optional. */
+export type ScheduleInput = Omit<ReportSchedule, 'id' | 'enabled' | 'last_run' | 'next_run' | 'created_at' | 'updated_at'> & { enabled?: boolean };
 
 /** One sending of a schedule, recorded whatever its outcome. */
 export interface ScheduleRun {
