@@ -4,11 +4,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, launch, context, screenshot, axe, root, shots } from './harness.mjs';
+import { serve, launch, context, screenshot, axe, shots } from './harness.mjs';
+import { startDNS } from './dnstestd.mjs';
 import { recentReports } from './synth.mjs';
 
 // A 2048-bit RSA key (public, made for this test), split in TXT strings of
@@ -24,50 +22,11 @@ _smtp._tls.shop.example.      TXT "v=TLSRPTv1; rua=mailto:tls@shop.example"
 mail.example.                 TXT "v=spf1 +all"
 `;
 
-let srv, browser, dns, tmp;
-
-/** startDNS runs dnstestd on zone and resolves with its address. */
-function startDNS() {
-  tmp = mkdtempSync(join(tmpdir(), 'pd-dns-'));
-  let bin = process.env.PD_DNSTESTD;
-  if (!bin) {
-    bin = join(tmp, 'dnstestd');
-    execFileSync('go', ['build', '-o', bin, './internal/dnscheck/dnstest/cmd/dnstestd'], { cwd: root, stdio: 'inherit' });
-  }
-  writeFileSync(join(tmp, 'zone'), zone);
-  dns = spawn(bin, [join(tmp, 'zone')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  return new Promise((res, rej) => {
-    let out = '';
-    const timer = setTimeout(() => rej(new Error('dnstestd did not start: ' + out)), 20000);
-    dns.stdout.on('data', (b) => {
-      out += b.toString();
-      const m = out.match(/dnstestd addr=([0-9.:]+)/);
-      if (m) {
-        clearTimeout(timer);
-        res(m[1]);
-      }
-    });
-    dns.on('exit', (code) => rej(new Error(`dnstestd exited with ${code}: ${out}`)));
-  });
-}
-
-/** addRecord adds a zone line to the running DNS server. */
-function addRecord(line) {
-  return new Promise((res) => {
-    const onData = (b) => {
-      if (b.toString().includes('dnstestd added')) {
-        dns.stdout.off('data', onData);
-        res();
-      }
-    };
-    dns.stdout.on('data', onData);
-    dns.stdin.write(line + '\n');
-  });
-}
+let srv, browser, dns;
 
 before(async () => {
-  const addr = await startDNS();
-  srv = await serve(['--dns-resolver', addr, '--dns-check-interval', '0']);
+  dns = await startDNS(zone);
+  srv = await serve(['--dns-resolver', dns.addr, '--dns-check-interval', '0']);
   browser = await launch();
   const form = new FormData();
   for (const [name, xml] of recentReports(7)) form.append('file', new Blob([xml]), name);
@@ -78,9 +37,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await srv?.stop();
-  dns?.stdin.end();
-  dns?.kill('SIGTERM');
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  dns?.stop();
 });
 
 test('check a domain, change its zone, check again: result, fixes and history', async () => {
@@ -107,7 +64,7 @@ test('check a domain, change its zone, check again: result, fixes and history', 
   assert.match(await page.getByTestId('dns-history').innerText(), /First check/);
 
   // Publish a BIMI record: the next check tells what changed.
-  await addRecord('default._bimi.shop.example. TXT "v=BIMI1; l=https://shop.example/logo.svg"');
+  await dns.add('default._bimi.shop.example. TXT "v=BIMI1; l=https://shop.example/logo.svg"');
   await page.getByTestId('dns-check-run').click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=dns-history-row]').length === 2);
   const changes = page.getByTestId('dns-history-changes').first();

@@ -8,11 +8,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, launch, context, screenshot, axe, root, shots } from './harness.mjs';
+import { serve, launch, context, screenshot, axe, shots } from './harness.mjs';
+import { startDNS } from './dnstestd.mjs';
 import { recentReports } from './synth.mjs';
 
 const sendgrid = '149.72.58.20';
@@ -30,38 +29,13 @@ mail.example.          TXT "v=spf1 include:_spf.google.com ~all"
 _dmarc.mail.example.   TXT "v=DMARC1; p=none; rua=mailto:dmarc@mail.example"
 `;
 
-let srv, browser, dns, tmp;
+let srv, browser, dns;
 /** missing says why the remediation API cannot be tested, when it cannot. */
 let missing = '';
 
-/** startDNS runs dnstestd on zone and resolves with its address. */
-function startDNS() {
-  tmp = mkdtempSync(join(tmpdir(), 'pd-remedy-'));
-  let bin = process.env.PD_DNSTESTD;
-  if (!bin) {
-    bin = join(tmp, 'dnstestd');
-    execFileSync('go', ['build', '-o', bin, './internal/dnscheck/dnstest/cmd/dnstestd'], { cwd: root, stdio: 'inherit' });
-  }
-  writeFileSync(join(tmp, 'zone'), zone);
-  dns = spawn(bin, [join(tmp, 'zone')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  return new Promise((res, rej) => {
-    let out = '';
-    const timer = setTimeout(() => rej(new Error('dnstestd did not start: ' + out)), 20000);
-    dns.stdout.on('data', (b) => {
-      out += b.toString();
-      const m = out.match(/dnstestd addr=([0-9.:]+)/);
-      if (m) {
-        clearTimeout(timer);
-        res(m[1]);
-      }
-    });
-    dns.on('exit', (code) => rej(new Error(`dnstestd exited with ${code}: ${out}`)));
-  });
-}
-
 before(async () => {
-  const addr = await startDNS();
-  srv = await serve(['--dns-resolver', addr, '--dns-check-interval', '0']);
+  dns = await startDNS(zone);
+  srv = await serve(['--dns-resolver', dns.addr, '--dns-check-interval', '0']);
   browser = await launch();
   const form = new FormData();
   for (const [name, xml] of recentReports(30)) form.append('file', new Blob([xml]), name);
@@ -77,9 +51,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await srv?.stop();
-  dns?.stdin.end();
-  dns?.kill('SIGTERM');
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  dns?.stop();
 });
 
 async function api(path) {
