@@ -1,8 +1,8 @@
-// formSubmit is the saving of an editing form (a channel, a schedule): the
-// browser's checks first, on their fields once the form was submitted;
-// then the request. A 400 whose message names a field (fieldError) goes on
-// that field, any other error above the buttons, and the first message is
-// scrolled into view. Call it during a component's initialisation;
+// formSubmit is the saving of an editing form (a channel, an alert rule, a
+// schedule): the browser's checks first, on their fields once the form was
+// submitted; then the request. A 400 whose message names a field
+// (fieldError) goes on that field, any other error above the buttons, and
+// the first message is scrolled into view. Call it during a component's initialisation;
 // FormProblems shows what is not on a field.
 
 import { ApiError } from './api';
@@ -28,8 +28,8 @@ export interface FormSubmit {
 }
 
 export function formSubmit(o: {
-  /** The form's selector: "form.channel". */
-  form: string;
+  /** The form's selector ("form.channel"), to scroll to its first message. */
+  form?: string;
   validate: () => Record<string, string>;
   /** Where a message of the API belongs. */
   fieldError: (message: string) => FieldError;
@@ -46,6 +46,7 @@ export function formSubmit(o: {
   const errors = $derived({ ...(submitted ? o.validate() : {}), ...apiErrors });
 
   function focusFirstError() {
+    if (!o.form) return;
     queueMicrotask(() => document.querySelector<HTMLElement>(`${o.form} [aria-invalid="true"], ${o.form} .error`)?.scrollIntoView({ block: 'center' }));
   }
 
