@@ -6,12 +6,7 @@
 // FormProblems shows what is not on a field.
 
 import { ApiError } from './api';
-
-export interface FieldError {
-  /** The form's field; '' for a message about the whole form. */
-  field: string;
-  message: string;
-}
+import type { FieldError } from './field-error';
 
 export interface FormSubmit {
   /** The messages on the fields: the browser's once submitted, then the API's. */

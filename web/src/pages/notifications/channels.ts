@@ -7,6 +7,7 @@
 
 import type { Channel, ChannelInput, ChannelKind, Delivery, EventType, QuietHours } from '../../lib/api';
 import { ago } from '../../lib/format';
+import { splitFieldError, type FieldError } from '../../lib/field-error';
 
 export interface KindInfo {
   kind: ChannelKind;
@@ -336,16 +337,8 @@ const apiFields = [
  * server's host name is required") on its field; field "" when it names
  * none the form has.
  */
-export function fieldError(message: string): { field: string; message: string } {
-  const i = message.indexOf(': ');
-  if (i > 0) {
-    const field = message.slice(0, i);
-    if (apiFields.includes(field) || /^settings\.[a-z_]+$/.test(field)) {
-      const rest = message.slice(i + 2);
-      return { field, message: rest.charAt(0).toUpperCase() + rest.slice(1) + (/[.!?]$/.test(rest) ? '' : '.') };
-    }
-  }
-  return { field: '', message };
+export function fieldError(message: string): FieldError {
+  return splitFieldError(message, (f) => (apiFields.includes(f) || /^settings\.[a-z_]+$/.test(f) ? f : undefined));
 }
 
 /** minutesIn is the local time of day at t in zone tz, in minutes after midnight. */

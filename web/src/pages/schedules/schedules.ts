@@ -8,6 +8,7 @@
 
 import type { Channel, DigestKind, DigestQuery, DigestSection, ReportSchedule, ScheduleInput, ScheduleRun, Weekday } from '../../lib/api';
 import { addresses } from '../notifications/channels';
+import { splitFieldError, type FieldError } from '../../lib/field-error';
 
 export interface KindInfo {
   kind: DigestKind;
@@ -450,12 +451,8 @@ const apiFields: Record<string, string> = {
  * fieldError places an API validation message ("time_zone: "Mars/Base"
  * is not an IANA time zone") on its field; field "" when it names none.
  */
-export function fieldError(message: string): { field: string; message: string } {
-  const i = message.indexOf(': ');
-  const field = i > 0 ? apiFields[message.slice(0, i)] : undefined;
-  if (!field) return { field: '', message };
-  const rest = message.slice(i + 2);
-  return { field, message: rest.charAt(0).toUpperCase() + rest.slice(1) + (/[.!?]$/.test(rest) ? '' : '.') };
+export function fieldError(message: string): FieldError {
+  return splitFieldError(message, (f) => apiFields[f]);
 }
 
 /** The query of the report a schedule (or its form) sends. */
