@@ -334,13 +334,6 @@ func (t *tap) Read(p []byte) (int, error) {
 // sum is the hex SHA-256 of everything read so far.
 func (t *tap) sum() string { return hex.EncodeToString(t.h.Sum(nil)) }
 
-// readCapped reads r to the end, keeping at most max bytes.
-func readCapped(r io.Reader, max int) ([]byte, bool, error) {
-	t := newTap(r, max)
-	_, err := io.Copy(io.Discard, t)
-	return t.raw.Bytes(), t.truncated, err
-}
-
 // gzipCapped compresses b, or returns nil when the result exceeds max.
 func gzipCapped(b []byte, max int) []byte {
 	var out bytes.Buffer
