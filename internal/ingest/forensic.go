@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/parse-dmarc/parse-dmarc/internal/forensic"
 	"github.com/parse-dmarc/parse-dmarc/internal/store"
@@ -53,11 +54,13 @@ func (im *Importer) forensicReport(ctx context.Context, p Payload) (Result, erro
 	if err != nil {
 		return im.refuseForensic(ctx, p, fmt.Errorf("failure report: %w", err))
 	}
-	// The input's name may name people too (a file named after the
-	// reporting mailbox): its addresses are reduced as the headers' are.
+	// The file a report came in may be named after people ("...
+	// (mail-from=sharepoint@example.com).eml"): the addresses of its last
+	// path element are reduced as the headers' are. The rest is where it
+	// came from (an IMAP URL names the report mailbox) and is kept.
 	name := p.Name
-	if im.Redaction != forensic.RedactOff {
-		name = forensic.MaskAddresses(name)
+	if i := strings.LastIndexByte(name, '/') + 1; im.Redaction != forensic.RedactOff {
+		name = name[:i] + forensic.MaskAddresses(name[i:])
 	}
 	in := store.ForensicIncoming{Report: rep, DedupeKey: forensicKey(p, rep), SourceName: name, ReceivedAt: received}
 	id, err := im.Store.AddForensicReport(ctx, in)
