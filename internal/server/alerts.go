@@ -247,13 +247,13 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		s.alertError(w, r, err)
 		return
 	}
+	list, next := cutPage(list, page, func(a *alert.Alert) int64 { return a.ID })
 	out := struct {
 		Alerts     []alert.Alert `json:"alerts"`
 		NextCursor string        `json:"next_cursor,omitempty"`
 	}{Alerts: list}
-	if len(list) > page {
-		out.Alerts = list[:page]
-		out.NextCursor = strconv.FormatInt(list[page-1].ID, 10)
+	if next > 0 {
+		out.NextCursor = strconv.FormatInt(next, 10)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
