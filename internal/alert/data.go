@@ -42,6 +42,9 @@ type domainData struct {
 	spanRead    bool
 	first, last time.Time // days with mail; zero when none
 
+	tlsRead bool
+	tlsLast time.Time // newest day of TLS reports; zero when none
+
 	days              map[time.Time]store.Totals
 	daysFrom, daysEnd time.Time // read: [daysFrom, daysEnd)
 

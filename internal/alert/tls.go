@@ -65,19 +65,25 @@ func (s *TLSNewFailure) validate() error {
 // isTLS reports whether rule type typ judges TLS reports.
 func isTLS(typ string) bool { return typ == TypeTLSSuccessBelow || typ == TypeTLSNewFailure }
 
-// tlsLast returns the newest day of the domain's TLS reports, zero when
-// it has none.
-func (d *domainData) tlsLast(ctx context.Context) (time.Time, error) {
-	days, err := d.e.Store.TLSDays(ctx, store.TLSFilter{Domain: d.domain, Since: d.now.AddDate(0, 0, -365)})
-	if err != nil || len(days) == 0 {
-		return time.Time{}, err
+// newestTLS returns the newest day of the domain's TLS reports of the
+// last year, zero when it has none; read once a round, for every TLS rule.
+func (d *domainData) newestTLS(ctx context.Context) (time.Time, error) {
+	if !d.tlsRead {
+		days, err := d.e.Store.TLSDays(ctx, store.TLSFilter{Domain: d.domain, Since: d.now.AddDate(0, 0, -365)})
+		if err != nil {
+			return time.Time{}, err
+		}
+		if len(days) > 0 {
+			d.tlsLast = days[len(days)-1].Day
+		}
+		d.tlsRead = true
 	}
-	return days[len(days)-1].Day, nil
+	return d.tlsLast, nil
 }
 
 // tlsSuccessBelow judges a TLSSuccessBelow rule.
 func (d *domainData) tlsSuccessBelow(ctx context.Context, s *TLSSuccessBelow) (verdict, error) {
-	last, err := d.tlsLast(ctx)
+	last, err := d.newestTLS(ctx)
 	if err != nil || last.IsZero() {
 		return verdict{skip: true}, err
 	}
@@ -123,7 +129,7 @@ func (d *domainData) tlsSuccessBelow(ctx context.Context, s *TLSSuccessBelow) (v
 // tlsNewFailure judges a TLSNewFailure rule: the failures of the newest
 // NewDays days against those of the LookbackDays before.
 func (d *domainData) tlsNewFailure(ctx context.Context, s *TLSNewFailure) (verdict, error) {
-	last, err := d.tlsLast(ctx)
+	last, err := d.newestTLS(ctx)
 	if err != nil || last.IsZero() {
 		return verdict{skip: true}, err
 	}
