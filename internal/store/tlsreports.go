@@ -266,21 +266,29 @@ func tlsFailures(ctx context.Context, run rowSource, f TLSFilter, limit int) ([]
 	if err != nil {
 		return nil, fmt.Errorf("read TLS failures: %w", err)
 	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	// The reasons of all groups in one read, the first 5 of each by name.
+	group := make(map[[3]string]*TLSFailureTotals, len(out))
 	for i := range out {
-		t := &out[i]
-		w, a := tlsWhere(TLSFilter{Domain: t.Domain, Since: f.Since, Until: f.Until})
-		err := run(ctx, `SELECT DISTINCT reason_code FROM tls_failures WHERE `+w+` AND result_type = ? AND receiving_mx_hostname = ?
-		AND reason_code <> '' ORDER BY reason_code LIMIT 5`, append(a, t.ResultType, t.ReceivingMXHostname), func(scan func(...any) error) error {
+		group[[3]string{out[i].Domain, out[i].ResultType, out[i].ReceivingMXHostname}] = &out[i]
+	}
+	err = run(ctx, `SELECT DISTINCT policy_domain, result_type, receiving_mx_hostname, reason_code FROM tls_failures
+	WHERE `+where+` AND reason_code <> '' ORDER BY policy_domain, result_type, receiving_mx_hostname, reason_code`, args,
+		func(scan func(...any) error) error {
+			var k [3]string
 			var code string
-			if err := scan(&code); err != nil {
+			if err := scan(&k[0], &k[1], &k[2], &code); err != nil {
 				return err
 			}
-			t.ReasonCodes = append(t.ReasonCodes, code)
+			if t := group[k]; t != nil && len(t.ReasonCodes) < 5 {
+				t.ReasonCodes = append(t.ReasonCodes, code)
+			}
 			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("read TLS failure reasons: %w", err)
-		}
+	if err != nil {
+		return nil, fmt.Errorf("read TLS failure reasons: %w", err)
 	}
 	return out, nil
 }
